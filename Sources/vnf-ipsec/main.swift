@@ -1,0 +1,1 @@
+print("vnf-ipsec: under construction")
