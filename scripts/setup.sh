@@ -5,18 +5,26 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 
-runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | sed 's/=.*//')
+# name=version pins from the image's package file: the lab runs what the image ships.
+runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print $1}')
 build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc"
 
 missing=()
-for p in $runtime $build_and_lab; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+for spec in $runtime $build_and_lab; do
+  name=${spec%%=*}; want=${spec#*=}; [ "$want" = "$spec" ] && want=""
+  have=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | sed -n 's/^install ok installed //p')
+  if [ -z "$have" ] || { [ -n "$want" ] && [ "$have" != "$want" ]; }; then missing+=("$spec"); fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ! apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+    # A pinned version can vanish from Debian's mirror after a point release; the tests still need
+    # the packages, so fall back to the current candidates and say so loudly.
+    echo "setup: WARNING: pinned versions not installable; installing current candidates (run scripts/freeze-versions.sh)" >&2
+    apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >/dev/null
+  fi
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected a Swift 6.x toolchain)" >&2; exit 1; }
 echo "setup: ok"
