@@ -56,6 +56,10 @@ let package = Package(
             dependencies: ["IPsecCore", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
+            name: "GatewayTests",
+            dependencies: ["IPsecCore", "NetlinkKit"]
+        ),
+        .testTarget(
             name: "CLITests",
             dependencies: ["IPsecCore"]
         ),

@@ -1,0 +1,161 @@
+import Foundation
+import Synchronization
+
+/// A strongSwan daemon (charon, or starter in manual mode) running as our child process.
+///
+/// Its stdout and stderr are read line by line, handed to `onLine` (the caller prefixes and logs them) and
+/// the most recent lines are kept, so that when the daemon dies the operator sees why. The daemon is started
+/// with an explicit environment: nothing of ours (the PSK in particular) is inherited by accident.
+public final class DaemonProcess: Sendable {
+    /// What to start.
+    public struct Launch: Sendable, Equatable {
+        public var executable: String
+        public var arguments: [String]
+        public var environment: [String: String]
+
+        public init(executable: String, arguments: [String] = [], environment: [String: String] = [:]) {
+            self.executable = executable
+            self.arguments = arguments
+            self.environment = environment
+        }
+    }
+
+    /// Why the daemon could not be started.
+    public struct LaunchError: Error, CustomStringConvertible, Sendable {
+        public var executable: String
+        public var reason: String
+        public var description: String {
+            "cannot start \(executable): \(reason). Is strongSwan installed (Debian: strongswan-charon, strongswan-starter)?"
+        }
+    }
+
+    public let launch: Launch
+    private let process: Process
+    private let recent: Locked<RecentLines>
+    private let exited: Locked<Exit>
+
+    private struct Exit {
+        var status: Int32?
+        var waiters: [CheckedContinuation<Int32, Never>] = []
+    }
+
+    /// Starts the daemon. `onLine` is called from a background thread for every line it prints.
+    public init(
+        _ launch: Launch, keepLines: Int = 40, onLine: @escaping @Sendable (String) -> Void
+    ) throws(LaunchError) {
+        self.launch = launch
+        recent = Locked(RecentLines(capacity: keepLines))
+        exited = Locked(Exit())
+        process = Process()
+        guard FileManager.default.isExecutableFile(atPath: launch.executable) else {
+            throw LaunchError(executable: launch.executable, reason: "no executable at this path")
+        }
+        process.executableURL = URL(fileURLWithPath: launch.executable)
+        process.arguments = launch.arguments
+        process.environment = launch.environment
+        process.standardInput = FileHandle.nullDevice
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        let splitter = Locked(LineSplitter())
+        let recent = self.recent
+        output.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            let lines = splitter.withLock { $0.feed(data, final: data.isEmpty) }
+            if data.isEmpty { handle.readabilityHandler = nil }
+            for line in lines {
+                recent.withLock { $0.append(line) }
+                onLine(line)
+            }
+        }
+        let exited = self.exited
+        process.terminationHandler = { finished in
+            let status = finished.terminationStatus
+            let waiters = exited.withLock { state -> [CheckedContinuation<Int32, Never>] in
+                state.status = status
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: status) }
+        }
+        do {
+            try process.run()
+        } catch {
+            throw LaunchError(executable: launch.executable, reason: "\(error)")
+        }
+    }
+
+    public var processIdentifier: Int32 { process.processIdentifier }
+
+    /// The exit status once the daemon has ended, nil while it runs.
+    public var exitStatus: Int32? { exited.withLock { $0.status } }
+
+    /// The last lines the daemon printed, oldest first.
+    public var lastLines: [String] { recent.withLock { $0.lines } }
+
+    /// Waits until the daemon has exited and returns its status (a signal number for a killed process).
+    public func waitForExit() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let done = exited.withLock { state -> Int32? in
+                if let status = state.status { return status }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let done { continuation.resume(returning: done) }
+        }
+    }
+
+    /// Asks the daemon to stop with SIGTERM and escalates to SIGKILL after `grace`.
+    /// Returns the exit status; never leaves the child behind.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(3)) async -> Int32 {
+        if let status = exitStatus { return status }
+        kill(process.processIdentifier, SIGTERM)
+        let deadline = ContinuousClock.now + grace
+        while exitStatus == nil, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if exitStatus == nil { kill(process.processIdentifier, SIGKILL) }
+        return await waitForExit()
+    }
+}
+
+/// A bounded buffer of the most recent output lines.
+struct RecentLines: Sendable {
+    let capacity: Int
+    private(set) var lines: [String] = []
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    mutating func append(_ line: String) {
+        lines.append(line)
+        if lines.count > capacity { lines.removeFirst(lines.count - capacity) }
+    }
+}
+
+/// Splits a byte stream into lines, holding back a partial last line until its newline arrives.
+struct LineSplitter: Sendable {
+    private var pending = Data()
+
+    mutating func feed(_ data: Data, final: Bool) -> [String] {
+        pending.append(data)
+        var lines: [String] = []
+        while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+            lines.append(String(decoding: pending[pending.startIndex..<newline], as: UTF8.self))
+            pending = Data(pending[pending.index(after: newline)...])
+        }
+        if final, !pending.isEmpty {
+            lines.append(String(decoding: pending, as: UTF8.self))
+            pending = Data()
+        }
+        return lines
+    }
+}
+
+/// A value shared between the threads Foundation calls back on, behind a mutex. A class because the
+/// process's handlers must capture it (a `Mutex` itself cannot be captured).
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
+    init(_ value: Value) { mutex = Mutex(value) }
+    func withLock<R>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
+}
