@@ -1,0 +1,67 @@
+/// Every environment variable vnf-ipsec reads: upstream `openvnf/vnf-ipsec`'s names, unchanged, plus a few
+/// opt-outs of our own (all `IPSEC_*`). The documentation and the manifests are checked against this list.
+public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
+    case envFile = "ENVFILE"
+    case setRouteDefaultTable = "SET_ROUTE_DEFAULT_TABLE"
+    case localIP = "IPSEC_LOCALIP"
+    case localPrivateIP = "IPSEC_LOCALPRIVIP"
+    case localID = "IPSEC_LOCALID"
+    case localNet = "IPSEC_LOCALNET"
+    case remoteIP = "IPSEC_REMOTEIP"
+    case remoteNet = "IPSEC_REMOTENET"
+    case remoteID = "IPSEC_REMOTEID"
+    case psk = "IPSEC_PSK"
+    case keyExchange = "IPSEC_KEYEXCHANGE"
+    case espCipher = "IPSEC_ESPCIPHER"
+    case ikeCipher = "IPSEC_IKECIPHER"
+    case lifetime = "IPSEC_LIFETIME"
+    case ikeLifetime = "IPSEC_IKELIFETIME"
+    case forceUDP = "IPSEC_FORCEUDP"
+    case ikeReauth = "IPSEC_IKEREAUTH"
+    case interfaces = "IPSEC_INTERFACES"
+    case debug = "DEBUG"
+    case useManualConfig = "IPSEC_USE_MANUAL_CONFIG"
+    case manualCharon = "IPSEC_MANUAL_CHARON"
+    case vtiKey = "IPSEC_VTI_KEY"
+    case vtiStaticRoutes = "IPSEC_VTI_STATICROUTES"
+    case vtiLocalAddress = "IPSEC_VTI_IPADDR_LOCAL"
+    case vtiPeerAddress = "IPSEC_VTI_IPADDR_PEER"
+    case allowWeakPSK = "IPSEC_ALLOW_WEAK_PSK"
+    case allowWeakCiphers = "IPSEC_ALLOW_WEAK_CIPHERS"
+
+    /// The variable's name in the environment.
+    public var name: String { rawValue }
+
+    /// Whether upstream's image reads it too (the rest are vnf-ipsec's own additions).
+    public var isUpstream: Bool {
+        switch self {
+        case .allowWeakPSK, .allowWeakCiphers: false
+        default: true
+        }
+    }
+
+    /// The variable whose name is closest to `unknown` (edit distance), when it is close enough to be a typo.
+    public static func closest(to unknown: String) -> ConfigVariable? {
+        let upper = unknown.uppercased()
+        let ranked = allCases.map { ($0, editDistance(upper, $0.rawValue)) }.min { $0.1 < $1.1 }
+        guard let (variable, distance) = ranked else { return nil }
+        return distance <= max(2, variable.rawValue.count / 4) ? variable : nil
+    }
+}
+
+/// Levenshtein distance; names are short, so the quadratic table is fine.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = Array(repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}

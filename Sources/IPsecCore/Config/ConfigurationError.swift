@@ -1,0 +1,45 @@
+/// One thing wrong with the configuration: which variable, what it held, what was expected.
+public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConvertible {
+    public var variable: String
+    /// The offending value as it may be shown (nil for missing variables and for secrets).
+    public var shownValue: String?
+    public var expected: String
+
+    public init(_ variable: ConfigVariable, value: String?, expected: String) {
+        self.init(name: variable.rawValue, value: variable == .psk ? nil : value, expected: expected)
+    }
+
+    public init(name: String, value: String?, expected: String) {
+        variable = name
+        shownValue = value
+        self.expected = expected
+    }
+
+    public var description: String {
+        if let shownValue { return "\(variable)=\"\(shownValue)\": \(expected)" }
+        return "\(variable): \(expected)"
+    }
+}
+
+/// Every problem found in one pass, so an operator fixes them all at once rather than one per restart.
+public struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [ConfigurationProblem]
+
+    public init(_ problems: [ConfigurationProblem]) { self.problems = problems }
+
+    public var description: String {
+        let noun = problems.count == 1 ? "problem" : "problems"
+        return "configuration has \(problems.count) \(noun):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+/// Something that works but deserves the operator's attention (an unknown variable, a normalised subnet).
+public struct ConfigurationWarning: Sendable, Equatable, CustomStringConvertible {
+    public var variable: String
+    public var message: String
+    public init(variable: String, message: String) {
+        self.variable = variable
+        self.message = message
+    }
+    public var description: String { "\(variable): \(message)" }
+}

@@ -1,0 +1,121 @@
+/// Where a side of the tunnel is reached: an address, any address (`%any`), or a DNS name charon resolves.
+public enum Endpoint: Sendable, Hashable, CustomStringConvertible, Codable {
+    case any
+    case address(IPAddress)
+    case hostname(String)
+
+    /// Parses upstream's syntax; nil when the text is none of the three forms.
+    public init?(_ text: String) {
+        if text == "%any" || text == "%any4" || text == "%any6" {
+            self = .any
+        } else if let address = IPAddress(text) {
+            self = .address(address)
+        } else if Endpoint.isHostname(text) {
+            self = .hostname(text)
+        } else {
+            return nil
+        }
+    }
+
+    public var address: IPAddress? { if case .address(let a) = self { a } else { nil } }
+
+    public var description: String {
+        switch self {
+        case .any: "%any"
+        case .address(let address): address.description
+        case .hostname(let name): name
+        }
+    }
+
+    /// RFC 1123 host names: dot-separated labels of letters, digits and inner hyphens, at least one letter
+    /// somewhere (so a mistyped address such as `192.0.2.300` is not taken for a name).
+    static func isHostname(_ text: String) -> Bool {
+        guard !text.isEmpty, text.utf8.count <= 253, text.contains(where: \.isLetter) else { return false }
+        let labels = text.hasSuffix(".") ? text.dropLast().split(separator: ".", omittingEmptySubsequences: false)
+                                         : text.split(separator: ".", omittingEmptySubsequences: false)
+        return labels.allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let endpoint = Endpoint(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an endpoint: \(text)"))
+        }
+        self = endpoint
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+/// How a peer names itself during IKE authentication (strongSwan's identity syntax).
+public enum Identity: Sendable, Hashable, CustomStringConvertible, Codable {
+    case any
+    case address(IPAddress)
+    /// `gw.example.com` or `@gw.example.com` (the `@` forces FQDN and stops strongSwan resolving it).
+    case fqdn(String)
+    /// `user@example.com`.
+    case userFQDN(String)
+    /// An X.500 distinguished name such as `C=CH, O=Example, CN=gw`.
+    case distinguishedName(String)
+
+    public init?(_ text: String) {
+        let trimmed = text.trimmingSpaces
+        guard !trimmed.isEmpty, !trimmed.contains(where: { $0 == "\"" || $0.isNewline || $0 == "\\" }) else { return nil }
+        if trimmed == "%any" {
+            self = .any
+        } else if let address = IPAddress(trimmed) {
+            self = .address(address)
+        } else if trimmed.contains("=") {
+            self = .distinguishedName(trimmed)
+        } else if trimmed.hasPrefix("@") {
+            guard trimmed.count > 1, !trimmed.contains(" ") else { return nil }
+            self = .fqdn(trimmed)
+        } else if trimmed.contains("@") {
+            guard !trimmed.contains(" ") else { return nil }
+            self = .userFQDN(trimmed)
+        } else if Endpoint.isHostname(trimmed) {
+            self = .fqdn(trimmed)
+        } else {
+            return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .any: "%any"
+        case .address(let a): a.description
+        case .fqdn(let s), .userFQDN(let s), .distinguishedName(let s): s
+        }
+    }
+
+    /// Whether strongSwan's config syntax needs the identity quoted (DNs hold spaces and commas).
+    var needsQuoting: Bool { description.contains(where: { $0 == " " || $0 == "," || $0 == "#" }) }
+
+    public init(from decoder: Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self)
+        guard let identity = Identity(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an identity: \(text)"))
+        }
+        self = identity
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return String(s)
+    }
+}
