@@ -229,7 +229,7 @@ struct EnvironmentReader {
         case .success(let list):
             let broken = list.brokenAlgorithms
             if !broken.isEmpty, !allowBroken {
-                fail(variable, value: text, "uses broken algorithms (\(broken.joined(separator: ", "))); choose e.g. aes256gcm16-prfsha384-ecp384, or set IPSEC_ALLOW_WEAK_CIPHERS=yes")
+                fail(variable, value: text, "uses broken algorithms (\(broken.joined(separator: ", "))); choose e.g. \(kind == .ike ? "aes256gcm16-prfsha384-ecp384" : "aes256gcm16-ecp384"), or set IPSEC_ALLOW_WEAK_CIPHERS=yes")
                 return nil
             }
             return list

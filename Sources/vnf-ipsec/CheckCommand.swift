@@ -1,0 +1,15 @@
+import ArgumentParser
+import IPsecCore
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the environment and print the tunnel it describes (the PSK is never shown).",
+        discussion: "Exit status: 0 when the configuration is valid, 2 when it is not (every problem is listed)."
+    )
+
+    func run() throws {
+        let loaded = try ConfigurationLoading.load()
+        print(ConfigurationSummary(loaded.config).text, terminator: "")
+    }
+}

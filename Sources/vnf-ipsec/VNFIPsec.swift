@@ -1,0 +1,11 @@
+import ArgumentParser
+
+@main
+struct VNFIPsec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vnf-ipsec",
+        abstract: "Site-to-site IPsec VPN gateway (strongSwan), configured by upstream openvnf/vnf-ipsec's environment variables.",
+        subcommands: [CheckCommand.self, RenderCommand.self],
+        defaultSubcommand: nil
+    )
+}

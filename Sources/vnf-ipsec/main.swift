@@ -1,1 +1,0 @@
-print("vnf-ipsec: under construction")
