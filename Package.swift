@@ -41,15 +41,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Shared by the test targets: namespaces, a real charon, running witnesses such as `ip -j`.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "NetlinkKitTests",
-            dependencies: ["NetlinkKit", .product(name: "PropertyBased", package: "swift-property-based")],
-            resources: [.copy("Fixtures")]
+            dependencies: ["NetlinkKit", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "IPsecCoreTests",
-            dependencies: ["IPsecCore", .product(name: "PropertyBased", package: "swift-property-based")],
-            resources: [.copy("Golden")]
+            dependencies: ["IPsecCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "VICITests",
@@ -57,11 +57,11 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["IPsecCore", "NetlinkKit"]
+            dependencies: ["IPsecCore", "NetlinkKit", "TestSupport"]
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["IPsecCore"]
+            dependencies: ["IPsecCore", "TestSupport"]
         ),
     ]
 )

@@ -79,8 +79,9 @@ public struct StrongSwanBackend: Backend {
             child.set("life_time", config.lifetime.description)
             child.set("dpd_action", "restart")
             // Upstream used auto=route: the kernel asks charon for the SA when traffic arrives, so the tunnel
-            // comes back by itself after any failure. `run` also initiates right away.
-            child.set("start_action", "trap")
+            // comes back by itself after any failure. `run` also initiates right away. A responder for any
+            // peer (`%any`) has nobody to trap traffic towards, so it only waits.
+            child.set("start_action", config.remote == .any ? "none" : "trap")
             if let vti = config.vti {
                 child.set("mark_in", String(vti.key))
                 child.set("mark_out", String(vti.key))
@@ -195,7 +196,7 @@ public struct StrongSwanBackend: Backend {
         if let id = config.remoteID { out += line("rightid", Self.ipsecValue(id)) }
         if !config.remoteNets.isEmpty { out += line("rightsubnet", config.remoteNets.map(\.description).joined(separator: ",")) }
         out += line("rightauth", "psk")
-        out += line("auto", "route")
+        out += line("auto", config.remote == .any ? "add" : "route")
         if let vti = config.vti { out += line("mark", String(vti.key)) }
         return out
     }

@@ -1,2 +1,0 @@
-import Testing
-@Test func placeholderIPsecCoreTests() { #expect(Bool(true)) }

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import IPsecCore
+
+/// Text that looks right is not enough: every golden configuration is handed to strongSwan's own parsers
+/// (charon + swanctl over VICI, and starter + stroke for ipsec.conf) and must load.
+@Suite(.enabled(if: Privileges.canUseNamespaces && Privileges.hasCharon, "needs root, ip and strongSwan (scripts/setup.sh)"),
+       .serialized)
+struct StrongSwanAcceptanceTests {
+    @Test(arguments: GoldenRenderingTests.cases)
+    func swanctlLoadsTheRenderedConnectionAndSecret(name: String) throws {
+        let config = try GoldenRenderingTests.config(name)
+        let files = StrongSwanBackend().render(config, format: .swanctl)
+        let namespace = try NetworkNamespace("acc")
+        defer { namespace.delete() }
+        let charon = try CharonInstance(in: namespace, strongswanConf: try #require(files.first { $0.path == "strongswan.conf" }).contents,
+                                        label: name)
+        defer { charon.stop() }
+        try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
+        let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
+        #expect(load.status == 0, "swanctl refused \(name): \(load.output)")
+        #expect(load.stdout.contains("loaded ike secret 'ike-vnf-ipsec'"))
+        #expect(load.stdout.contains("successfully loaded 1 connections"))
+        let conns = try charon.swanctl(["--list-conns"]).stdout
+        #expect(conns.contains("vnf-ipsec: IKEv\(config.keyExchange == .ikev1 ? "1" : config.keyExchange == .ikev2 ? "2" : "1/2")"), "\(conns)")
+        for net in config.localNets + config.remoteNets { #expect(conns.contains(net.description), "\(net) missing from \(conns)") }
+    }
+
+    @Test(arguments: GoldenRenderingTests.cases)
+    func starterLoadsTheRenderedIpsecConf(name: String) throws {
+        let config = try GoldenRenderingTests.config(name)
+        let files = StrongSwanBackend().render(config, format: .ipsec)
+        let folder = NSTemporaryDirectory() + "starter-\(getpid())-\(name)"
+        try? FileManager.default.removeItem(atPath: folder)
+        try ConfigurationFiles.write(files, into: folder)
+        // Point stroke at the rendered secrets instead of /etc/ipsec.secrets.
+        let conf = try #require(files.first { $0.path == "strongswan.conf" }).contents
+            + "charon {\n    plugins {\n        stroke {\n            secrets_file = \(folder)/ipsec.secrets\n        }\n    }\n}\n"
+        try conf.write(toFile: folder + "/strongswan.conf", atomically: true, encoding: .utf8)
+        let namespace = try NetworkNamespace("st")
+        defer { namespace.delete() }
+        let script = """
+            mount -t tmpfs tmpfs /run
+            export STRONGSWAN_CONF=\(folder)/strongswan.conf
+            /usr/lib/ipsec/starter --nofork --conf \(folder)/ipsec.conf > \(folder)/starter.log 2>&1 &
+            for i in $(seq 100); do [ -S /run/charon.ctl ] && break; sleep 0.05; done
+            sleep 0.3
+            /usr/sbin/ipsec statusall
+            /usr/sbin/ipsec rereadsecrets
+            sleep 0.2
+            /usr/sbin/ipsec stop >/dev/null 2>&1
+            wait
+            """
+        let result = try namespace.run(["sh", "-c", script], timeout: 30)
+        let log = (try? String(contentsOfFile: folder + "/starter.log", encoding: .utf8)) ?? ""
+        #expect(result.stdout.contains("vnf-ipsec:  \(config.local)...\(config.remote)"), "starter did not load \(name): \(result.output)\n\(log)")
+        #expect(!log.contains("syntax error") && !log.contains("invalid"), "\(log)")
+        #expect(log.contains("loading secrets from '\(folder)/ipsec.secrets'"), "\(log)")
+        #expect(log.contains("loaded IKE secret for"), "the PSK line was not accepted: \(log)")
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+}
