@@ -1,0 +1,93 @@
+import Testing
+@testable import IPsecCore
+
+/// Bad input for every variable: refused with the variable named, the value shown (never the PSK), and
+/// what was expected.
+@Suite struct ValidationTests {
+    static let badValues: [(String, String, String)] = [
+        ("IPSEC_LOCALIP", "192.0.2.300", "expected an IPv4/IPv6 address"),
+        ("IPSEC_REMOTEIP", "not a host!", "expected an IPv4/IPv6 address"),
+        ("IPSEC_LOCALID", "has spaces but no equals", "expected an IP address, FQDN"),
+        ("IPSEC_REMOTEID", "quote\"d", "expected an IP address, FQDN"),
+        ("IPSEC_LOCALNET", "198.51.100.0/33", "is not a network"),
+        ("IPSEC_REMOTENET", "203.0.113.0/24,,", "is not a network"),
+        ("IPSEC_KEYEXCHANGE", "ikev3", "expected ike, ikev1 or ikev2"),
+        ("IPSEC_ESPCIPHER", "aes256-sha257", "'sha257' is not an algorithm"),
+        ("IPSEC_IKECIPHER", "aes256-sha256-modp2048,", "proposal 2 is empty"),
+        ("IPSEC_ESPCIPHER", "aes256-prfsha256", "'prfsha256' is not an algorithm strongSwan knows for ESP"),
+        ("IPSEC_LIFETIME", "1w", "expected a duration"),
+        ("IPSEC_LIFETIME", "25h", "must be at most 24h"),
+        ("IPSEC_IKELIFETIME", "-5", "expected a duration"),
+        ("IPSEC_FORCEUDP", "perhaps", "expected yes or no"),
+        ("IPSEC_IKEREAUTH", "2", "expected yes or no"),
+        ("IPSEC_INTERFACES", "eth0,a/b", "is not an interface name"),
+        ("IPSEC_VTI_KEY", "0", "expected a whole number from 1 to 4294967295"),
+        ("IPSEC_VTI_KEY", "4294967296", "expected a whole number from 1 to 4294967295"),
+        ("SET_ROUTE_DEFAULT_TABLE", "sometimes", "expected yes or no"),
+        ("IPSEC_LOCALPRIVIP", "10.0.0.999", "expected an IPv4 or IPv6 address"),
+        ("IPSEC_ALLOW_WEAK_PSK", "maybe", "expected yes or no"),
+        ("IPSEC_ALLOW_WEAK_CIPHERS", "maybe", "expected yes or no"),
+        ("ENVFILE", "/nonexistent/env", "cannot be read"),
+    ]
+
+    @Test(arguments: badValues)
+    func badValueIsRefusedNamingTheVariable(variable: String, value: String, expected: String) {
+        let found = problems([variable: value])
+        let problem = found.first { $0.variable == variable }
+        #expect(problem != nil, "\(variable)=\(value) was accepted; problems: \(found)")
+        #expect(problem?.shownValue == value)
+        #expect(problem?.expected.contains(expected) == true, "\(problem?.expected ?? "")")
+    }
+
+    @Test func vtiVariablesAreValidatedWithAKey() {
+        let found = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_STATICROUTES": "nope", "IPSEC_VTI_IPADDR_LOCAL": "x",
+                              "IPSEC_VTI_IPADDR_PEER": "2001:db8::1"])
+        #expect(Set(found.map(\.variable)) == ["IPSEC_VTI_STATICROUTES", "IPSEC_VTI_IPADDR_LOCAL"])
+        let family = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_IPADDR_LOCAL": "169.254.0.1/30", "IPSEC_VTI_IPADDR_PEER": "2001:db8::1"])
+        #expect(family.map(\.variable) == ["IPSEC_VTI_IPADDR_PEER"])
+        let orphan = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_IPADDR_PEER": "169.254.0.2"])
+        #expect(orphan.map(\.variable) == ["IPSEC_VTI_IPADDR_LOCAL"])
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let found = problems(["IPSEC_LOCALIP": "bad!", "IPSEC_FORCEUDP": "x", "IPSEC_LIFETIME": "x", "IPSEC_PSK": nil])
+        #expect(Set(found.map(\.variable)) == ["IPSEC_LOCALIP", "IPSEC_FORCEUDP", "IPSEC_LIFETIME", "IPSEC_PSK"])
+    }
+
+    @Test func missingRequiredVariablesAreListedTogether() {
+        let found = problems([:], base: [:])
+        #expect(found.map(\.variable) == ["IPSEC_LOCALNET", "IPSEC_PSK", "IPSEC_REMOTEID", "IPSEC_LOCALID", "IPSEC_REMOTENET"])
+        let vti = problems(["IPSEC_VTI_KEY": "42"], base: [:])
+        #expect(vti.map(\.variable) == ["IPSEC_LOCALIP", "IPSEC_REMOTEIP", "IPSEC_REMOTENET", "IPSEC_PSK"])
+    }
+
+    @Test func initNeedsOnlyTheVTIVariablesAsAddresses() {
+        #expect(problems(["IPSEC_VTI_KEY": "42"], base: ["IPSEC_LOCALIP": "192.0.2.1", "IPSEC_REMOTEIP": "192.0.2.2"], purpose: .vtiOnly).isEmpty)
+        let found = problems([:], base: ["IPSEC_LOCALIP": "%any"], purpose: .vtiOnly)
+        #expect(found.map(\.variable) == ["IPSEC_VTI_KEY", "IPSEC_LOCALIP", "IPSEC_REMOTEIP"])
+    }
+
+    @Test func weakPSKIsRefusedUnlessAllowedAndNeverShown() {
+        for weak in ["short-key", "123456789012345678901234"] {
+            let found = problems(["IPSEC_PSK": weak])
+            #expect(found.map(\.variable) == ["IPSEC_PSK"])
+            #expect(found.allSatisfy { $0.shownValue == nil && !$0.description.contains(weak) })
+            #expect(problems(["IPSEC_PSK": weak, "IPSEC_ALLOW_WEAK_PSK": "yes"]).isEmpty)
+        }
+    }
+
+    @Test(arguments: ["des", "3des", "md5", "modp768", "modp1024", "null"])
+    func brokenAlgorithmsAreRefusedUnlessAllowed(algorithm: String) {
+        let esp = algorithm.hasPrefix("modp") ? "aes128-sha256-\(algorithm)" : algorithm == "md5" ? "aes128-md5" : "\(algorithm)-sha256"
+        let found = problems(["IPSEC_ESPCIPHER": esp])
+        #expect(found.first?.variable == "IPSEC_ESPCIPHER" && found.first?.expected.contains("broken") == true)
+        #expect(problems(["IPSEC_ESPCIPHER": esp, "IPSEC_ALLOW_WEAK_CIPHERS": "yes"]).isEmpty)
+    }
+
+    @Test func descriptionsNeverContainThePSK() throws {
+        let config = try load([:]).config
+        #expect(!"\(config)".contains("unit-test-psk"))
+        #expect(!String(reflecting: config.psk!).contains("unit-test-psk"))
+        #expect(!ConfigurationSummary(config).text.contains("unit-test-psk"))
+    }
+}
