@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed netlink operation: the kernel's errno, its extended-ack message when it sent one, and what we
+/// were doing. `kind` is what callers switch on; `description` tells an operator what to do.
+public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: Sendable, Equatable {
+        /// The kernel does not know the link kind (e.g. `vti` without the ip_vti module).
+        case unsupportedLinkKind(String)
+        case exists
+        case notFound
+        case permissionDenied
+        /// A reply that does not parse: truncated, wrong lengths, unexpected type.
+        case malformedReply
+        /// The socket itself failed (open, bind, send, receive) or the namespace could not be entered.
+        case system
+        case other
+    }
+
+    public var kind: Kind
+    /// The operation, e.g. `link add vti42`.
+    public var operation: String
+    /// The kernel's errno (positive), 0 when not applicable.
+    public var errno: Int32
+    /// The kernel's extended-ack message, or our explanation of a malformed reply.
+    public var message: String?
+
+    public init(kind: Kind, operation: String, errno: Int32, message: String? = nil) {
+        self.kind = kind
+        self.operation = operation
+        self.errno = errno
+        self.message = message
+    }
+
+    /// Classifies a kernel error answer for `operation`.
+    static func kernel(_ errno: Int32, operation: String, message: String?, linkKind: String? = nil) -> NetlinkError {
+        let kind: Kind
+        switch errno {
+        case EOPNOTSUPP where linkKind != nil: kind = .unsupportedLinkKind(linkKind!)
+        case EEXIST: kind = .exists
+        case ENODEV, ESRCH, EADDRNOTAVAIL, ENOENT: kind = .notFound
+        case EPERM, EACCES: kind = .permissionDenied
+        default: kind = .other
+        }
+        return NetlinkError(kind: kind, operation: operation, errno: errno, message: message)
+    }
+
+    static func malformed(_ operation: String, _ why: String) -> NetlinkError {
+        NetlinkError(kind: .malformedReply, operation: operation, errno: 0, message: why)
+    }
+
+    public var description: String {
+        var text = "\(operation): "
+        if errno != 0 { text += String(cString: strerror(errno)) }
+        if let message, !message.isEmpty { text += (errno != 0 ? " (\(message))" : message) }
+        switch kind {
+        case .unsupportedLinkKind(let kindName) where kindName.hasPrefix("vti"):
+            let module = kindName == "vti6" ? "ip6_vti" : "ip_vti"
+            text += ". The kernel lacks \(kindName.uppercased()) support: load the \(module) module on the host"
+                + " (`modprobe \(module)`), or run the container privileged with the host's /lib/modules mounted"
+                + " read-only so it can be loaded"
+        case .unsupportedLinkKind(let kindName):
+            text += ". The kernel does not support links of type \(kindName)"
+        case .permissionDenied:
+            text += ". Changing the network configuration needs CAP_NET_ADMIN (run as root or add the NET_ADMIN capability)"
+        default:
+            break
+        }
+        return text
+    }
+}

@@ -1,0 +1,50 @@
+/// A routing table: main (254), local (255), or any other number up to 2^32−1. Tables above 255 travel in
+/// the RTA_TABLE attribute because rtmsg's table field is one byte.
+public struct RouteTable: Sendable, Hashable, CustomStringConvertible, ExpressibleByIntegerLiteral {
+    public var id: UInt32
+    public init(_ id: UInt32) { self.id = id }
+    public init(integerLiteral value: UInt32) { id = value }
+
+    public static let main = RouteTable(254)
+    public static let local = RouteTable(255)
+
+    public var description: String {
+        switch id {
+        case 254: "main"
+        case 255: "local"
+        default: String(id)
+        }
+    }
+}
+
+/// A unicast route (vishvananda/netlink's Route).
+public struct Route: Sendable, Hashable, CustomStringConvertible {
+    public var destination: InetPrefix
+    public var outputInterface: Int32?
+    public var gateway: InetAddress?
+    public var preferredSource: InetAddress?
+    public var metric: UInt32?
+    public var table: RouteTable
+    /// RTPROT_*: 3 (boot) is what `ip route add` uses; kernel routes say 2.
+    public var protocolID: UInt8 = 3
+
+    public init(destination: InetPrefix, outputInterface: Int32? = nil, gateway: InetAddress? = nil,
+                preferredSource: InetAddress? = nil, metric: UInt32? = nil, table: RouteTable = .main) {
+        self.destination = destination
+        self.outputInterface = outputInterface
+        self.gateway = gateway
+        self.preferredSource = preferredSource
+        self.metric = metric
+        self.table = table
+    }
+
+    public var description: String {
+        var text = destination.description
+        if let gateway { text += " via \(gateway)" }
+        if let outputInterface { text += " dev #\(outputInterface)" }
+        if let preferredSource { text += " src \(preferredSource)" }
+        if let metric { text += " metric \(metric)" }
+        if table != .main { text += " table \(table)" }
+        return text
+    }
+}
