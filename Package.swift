@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "NetlinkKitTests",
-            dependencies: ["NetlinkKit", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["NetlinkKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "IPsecCoreTests",
