@@ -1,0 +1,113 @@
+/// An IKE_SA as charon's `list-sa` event describes it.
+public struct IKESAStatus: Sendable, Hashable, Codable {
+    public var name: String
+    public var uniqueID: String?
+    public var version: String?
+    /// CREATED, CONNECTING, ESTABLISHED, PASSIVE, REKEYING, REKEYED, DELETING, DESTROYING.
+    public var state: String
+    public var localHost: String?
+    public var localID: String?
+    public var remoteHost: String?
+    public var remoteID: String?
+    public var encryption: String?
+    public var integrity: String?
+    public var pseudoRandomFunction: String?
+    public var keyExchange: String?
+    public var natDetected: Bool
+    public var establishedSeconds: Int?
+    public var children: [ChildSAStatus]
+
+    public init(name: String, _ section: VICIMessage) {
+        self.name = name
+        uniqueID = section.string("uniqueid")
+        version = section.string("version")
+        state = section.string("state") ?? "UNKNOWN"
+        localHost = section.string("local-host")
+        localID = section.string("local-id")
+        remoteHost = section.string("remote-host")
+        remoteID = section.string("remote-id")
+        encryption = Self.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
+        integrity = section.string("integ-alg")
+        pseudoRandomFunction = section.string("prf-alg")
+        keyExchange = section.string("dh-group")
+        natDetected = section.string("nat-any") == "yes"
+        establishedSeconds = section.string("established").flatMap { Int($0) }
+        children = section.section("child-sas")?.entries.compactMap { entry in
+            guard case .section(let child) = entry.value else { return nil }
+            return ChildSAStatus(child)
+        } ?? []
+    }
+
+    static func algorithm(_ name: String?, keySize: String?) -> String? {
+        guard let name else { return nil }
+        return keySize.map { "\(name)-\($0)" } ?? name
+    }
+}
+
+/// A CHILD_SA (the ESP SA pair) as `list-sa` describes it.
+public struct ChildSAStatus: Sendable, Hashable, Codable {
+    public var name: String
+    /// INSTALLED, REKEYING, REKEYED, DELETING, … — only INSTALLED carries traffic.
+    public var state: String
+    public var mode: String?
+    public var protocolName: String?
+    public var udpEncapsulated: Bool
+    public var encryption: String?
+    public var integrity: String?
+    public var keyExchange: String?
+    public var bytesIn: UInt64
+    public var packetsIn: UInt64
+    public var bytesOut: UInt64
+    public var packetsOut: UInt64
+    public var installedSeconds: Int?
+    public var localTrafficSelectors: [String]
+    public var remoteTrafficSelectors: [String]
+
+    public init(_ section: VICIMessage) {
+        name = section.string("name") ?? "?"
+        state = section.string("state") ?? "UNKNOWN"
+        mode = section.string("mode")
+        protocolName = section.string("protocol")
+        udpEncapsulated = section.string("encap") == "yes"
+        encryption = IKESAStatus.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
+        integrity = section.string("integ-alg")
+        keyExchange = section.string("dh-group")
+        bytesIn = section.string("bytes-in").flatMap { UInt64($0) } ?? 0
+        packetsIn = section.string("packets-in").flatMap { UInt64($0) } ?? 0
+        bytesOut = section.string("bytes-out").flatMap { UInt64($0) } ?? 0
+        packetsOut = section.string("packets-out").flatMap { UInt64($0) } ?? 0
+        installedSeconds = section.string("install-time").flatMap { Int($0) }
+        localTrafficSelectors = section.list("local-ts")
+        remoteTrafficSelectors = section.list("remote-ts")
+    }
+}
+
+/// The tunnel's state in one word, for `status` and for readiness probes.
+public enum TunnelState: String, Sendable, Codable {
+    /// A CHILD_SA is installed: traffic flows.
+    case up
+    /// The IKE_SA is established but no CHILD_SA is installed.
+    case ikeOnly = "ike-only"
+    /// Nothing is established.
+    case down
+
+    /// `status`'s exit code: 0 up, 1 IKE only, 2 down.
+    public var exitCode: Int32 {
+        switch self {
+        case .up: 0
+        case .ikeOnly: 1
+        case .down: 2
+        }
+    }
+
+    public init(_ sas: [IKESAStatus], connection: String) {
+        let ours = sas.filter { $0.name == connection }
+        if ours.contains(where: { $0.children.contains { $0.state == "INSTALLED" } }) {
+            self = .up
+        } else if ours.contains(where: { $0.state == "ESTABLISHED" }) {
+            self = .ikeOnly
+        } else {
+            self = .down
+        }
+    }
+}
