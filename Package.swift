@@ -29,6 +29,7 @@ let package = Package(
             dependencies: [
                 "NetlinkKit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(

@@ -5,7 +5,7 @@ struct VNFIPsec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vnf-ipsec",
         abstract: "Site-to-site IPsec VPN gateway (strongSwan), configured by upstream openvnf/vnf-ipsec's environment variables.",
-        subcommands: [CheckCommand.self, RenderCommand.self],
-        defaultSubcommand: nil
+        subcommands: [RunCommand.self, InitCommand.self, StatusCommand.self, CheckCommand.self, RenderCommand.self],
+        defaultSubcommand: RunCommand.self
     )
 }

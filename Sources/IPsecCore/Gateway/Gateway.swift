@@ -1,0 +1,238 @@
+import Foundation
+import Logging
+import NetlinkKit
+import ServiceLifecycle
+
+/// The gateway as a container entrypoint (`vnf-ipsec run`): renders the configuration, runs charon as a child,
+/// configures and initiates the tunnel over VICI, keeps the optional main-table route in step with the
+/// CHILD_SA, and on shutdown closes the SAs, stops charon and removes what it added.
+///
+/// Run it in a `ServiceGroup` with SIGTERM/SIGINT as graceful-shutdown signals. `run()` returns normally
+/// after a requested shutdown and throws ``GatewayError/daemonExited(status:lastLines:)`` when charon dies.
+public final class Gateway: Service, Sendable {
+    public struct Options: Sendable {
+        /// Where generated files go (the container's tmpfs).
+        public var runtimeDirectory = "/run/vnf-ipsec"
+        public var charonPath = "/usr/lib/ipsec/charon"
+        public var starterPath = "/usr/lib/ipsec/starter"
+        public var viciSocket = VICIConnection.defaultSocket
+        /// Remove the VTI that `init` created when shutting down.
+        public var teardownVTI = false
+        /// How long charon may take to open its VICI socket.
+        public var startupTimeout: Duration = .seconds(15)
+        /// Upstream's mounted manual files.
+        public var manualFiles = ManualConfiguration.upstreamPaths
+        public init() {}
+    }
+
+    public let config: TunnelConfig
+    public let options: Options
+    private let logger: Logger
+    private let backend = StrongSwanBackend()
+    private let state = Locked(State())
+
+    private struct State: Sendable {
+        var daemon: DaemonProcess?
+        var stopping = false
+        var installedRoutes: [Route] = []
+    }
+
+    public init(config: TunnelConfig, options: Options = Options(), logger: Logger) {
+        self.config = config
+        self.options = options
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let daemon = try start()
+        state.withLock { $0.daemon = daemon }
+        let configured = Task.detached { [self] in try self.configureOverVICI(daemon) }
+        let status = await withGracefulShutdownHandler {
+            await daemon.waitForExit()
+        } onGracefulShutdown: { [self] in
+            state.withLock { $0.stopping = true }
+            Task.detached { await self.stop(daemon) }
+        }
+        configured.cancel()
+        if case .failure(let error) = await configured.result, !state.withLock({ $0.stopping }) {
+            // charon exited before we could configure it; its own exit is the more useful report below.
+            logger.debug("VICI configuration ended: \(error)")
+        }
+        removeInstalledRoutes()
+        if state.withLock({ $0.stopping }) {
+            if options.teardownVTI { removeVTI() }
+            logger.info("stopped")
+            return
+        }
+        throw GatewayError.daemonExited(status: status, lastLines: daemon.lastLines)
+    }
+
+    // MARK: start-up
+
+    private func start() throws -> DaemonProcess {
+        var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        let launch: DaemonProcess.Launch
+        if config.useManualConfig {
+            try ManualConfiguration.check(options.manualFiles)
+            if !config.manualCharon {
+                try writeCharonConfiguration(format: .ipsec, into: &environment)
+            }
+            launch = .init(executable: options.starterPath, arguments: ["--nofork", "--conf", options.manualFiles.ipsecConf], environment: environment)
+            logger.info("starting strongSwan's starter with the mounted \(options.manualFiles.ipsecConf)")
+        } else {
+            let files = backend.render(config, format: .swanctl)
+            // swanctl.conf is written for operators (`swanctl --list-conns --file`); charon gets the same over VICI.
+            try ConfigurationFiles.write(files, into: options.runtimeDirectory)
+            if !config.manualCharon {
+                environment["STRONGSWAN_CONF"] = options.runtimeDirectory + "/strongswan.conf"
+            }
+            launch = .init(executable: options.charonPath, environment: environment)
+            logger.info("starting charon", metadata: ["config": "\(options.runtimeDirectory)"])
+        }
+        // A stale socket from a previous run would make us talk to nobody.
+        if !config.useManualConfig { unlink(options.viciSocket) }
+        return try DaemonProcess(launch) { line in
+            FileHandle.standardOutput.write(Data(("charon: " + line + "\n").utf8))
+        }
+    }
+
+    private func writeCharonConfiguration(format: ConfigFormat, into environment: inout [String: String]) throws {
+        let charon = backend.render(config, format: format).filter { $0.path == "strongswan.conf" }
+        try ConfigurationFiles.write(charon, into: options.runtimeDirectory)
+        environment["STRONGSWAN_CONF"] = options.runtimeDirectory + "/strongswan.conf"
+    }
+
+    /// Loads secret and connection, initiates, and (with SET_ROUTE_DEFAULT_TABLE) follows CHILD_SA events.
+    private func configureOverVICI(_ daemon: DaemonProcess) throws {
+        guard !config.useManualConfig else {
+            if config.setRouteDefaultTable { try followChildSAs(daemon) }
+            return
+        }
+        let client = try waitForVICI(daemon)
+        let name = config.connectionName
+        if let psk = config.psk {
+            try client.loadSharedKey(psk.secret, owners: backend.sharedKeyOwners(config).map(\.description), id: "ike-\(name)")
+        }
+        try client.loadConnection(named: name, backend.connection(config))
+        logger.info("connection loaded", metadata: ["connection": "\(name)", "charon": "\((try? client.version()) ?? "?")"])
+        if config.remote != .any {
+            // Return at once: with keyingtries=0 charon keeps trying in the background until the peer answers.
+            do {
+                try client.initiate(child: name, ike: name, timeout: .zero)
+            } catch {
+                logger.warning("initiate: \(error) (charon keeps retrying)")
+            }
+        }
+        if config.setRouteDefaultTable { try followChildSAs(daemon) }
+    }
+
+    private func waitForVICI(_ daemon: DaemonProcess) throws -> VICIClient {
+        let deadline = ContinuousClock.now + options.startupTimeout
+        while true {
+            if daemon.exitStatus != nil || Task.isCancelled { throw GatewayError.notStarted("charon exited during start-up") }
+            if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
+            guard ContinuousClock.now < deadline else {
+                throw GatewayError.notStarted("charon did not open its VICI socket \(options.viciSocket) within \(options.startupTimeout)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    // MARK: SET_ROUTE_DEFAULT_TABLE
+
+    /// Keeps the main-table route to IPSEC_REMOTENET present exactly while a CHILD_SA is installed, woken by
+    /// charon's child-updown events (and re-checked every few seconds in case an event is missed).
+    private func followChildSAs(_ daemon: DaemonProcess) throws {
+        let events = try waitForVICI(daemon)
+        try events.connection.register("child-updown")
+        events.connection.setTimeout(.seconds(5))
+        let query = try VICIClient(socketPath: options.viciSocket)
+        while daemon.exitStatus == nil, !state.withLock({ $0.stopping }), !Task.isCancelled {
+            // A receive timeout is the periodic re-check; any other error means charon went away.
+            if case .failure(let error) = Result(catching: { () throws(VICIError) in try events.connection.receive() }),
+               case .io(let what) = error, !what.contains("in time") {
+                throw error
+            }
+            let up = TunnelState((try? query.securityAssociations()) ?? [], connection: config.connectionName) == .up
+            do {
+                try reconcileDefaultTableRoute(up: up)
+            } catch {
+                logger.error("main-table route: \(error)")
+            }
+        }
+    }
+
+    func reconcileDefaultTableRoute(up: Bool) throws {
+        let handle = try NetlinkHandle()
+        let installed = state.withLock { $0.installedRoutes }
+        if up, installed.isEmpty {
+            guard case .address(let remote) = config.remote else { return }
+            let path = try handle.routeGet(to: InetAddress(bytes: remote.bytes)!)
+            var routes: [Route] = []
+            for network in config.remoteNets where network.address.isIPv6 == remote.isIPv6 {
+                var route = Route(destination: InetPrefix(InetAddress(bytes: network.address.bytes)!, length: UInt8(network.prefixLength)),
+                                  outputInterface: path.outputInterface, gateway: path.gateway)
+                route.preferredSource = config.localPrivateIP.flatMap { InetAddress(bytes: $0.bytes) }
+                try handle.ensureRoute(route)
+                routes.append(route)
+                logger.info("main-table route added: \(route)")
+            }
+            state.withLock { $0.installedRoutes = routes }
+        } else if !up, !installed.isEmpty {
+            removeInstalledRoutes()
+        }
+    }
+
+    private func removeInstalledRoutes() {
+        let routes = state.withLock { state -> [Route] in
+            defer { state.installedRoutes = [] }
+            return state.installedRoutes
+        }
+        guard !routes.isEmpty, let handle = try? NetlinkHandle() else { return }
+        for route in routes {
+            do {
+                try handle.routeDelete(route)
+                logger.info("main-table route removed: \(route)")
+            } catch {
+                logger.warning("removing main-table route \(route): \(error)")
+            }
+        }
+    }
+
+    // MARK: shutdown
+
+    /// Closes the SAs (the peer is told), then stops charon; bounded to about 5 s in all.
+    private func stop(_ daemon: DaemonProcess) async {
+        logger.info("shutting down")
+        if !config.useManualConfig, let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(2)) {
+            try? client.terminate(ike: config.connectionName, timeout: .milliseconds(1500))
+            try? client.unloadConnection(named: config.connectionName)
+        }
+        await daemon.stop(grace: .seconds(2))
+    }
+
+    private func removeVTI() {
+        guard let setup = VTISetup(config) else { return }
+        do {
+            try setup.remove(try NetlinkHandle())
+            logger.info("removed \(setup.link.attributes.name)")
+        } catch {
+            logger.warning("removing \(setup.link.attributes.name): \(error)")
+        }
+    }
+}
+
+/// Why the gateway stopped without being asked to.
+public enum GatewayError: Error, CustomStringConvertible {
+    case daemonExited(status: Int32, lastLines: [String])
+    case notStarted(String)
+
+    public var description: String {
+        switch self {
+        case .daemonExited(let status, let lines):
+            "charon exited unexpectedly (status \(status)); its last lines:\n" + lines.map { "  \($0)" }.joined(separator: "\n")
+                + "\nThe container runtime should restart the gateway; if this repeats, check the lines above (DEBUG=yes adds detail)."
+        case .notStarted(let why): why
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import NetlinkKit
+
+/// What `init` does to the kernel for a route-based tunnel, as a plan that can be shown (`--dry-run`),
+/// applied idempotently, and undone.
+public struct VTISetup: Sendable {
+    public var link: VTILink
+    public var address: (local: InetPrefix, peer: InetAddress?)?
+    public var routes: [InetPrefix]
+
+    /// The plan for `config`; nil when the configuration has no VTI.
+    /// Precondition: the endpoints are addresses (``TunnelConfig/load(environment:purpose:readFile:)`` with
+    /// `.vtiOnly` guarantees it).
+    public init?(_ config: TunnelConfig) {
+        guard let vti = config.vti, let local = config.local.address, let remote = config.remote.address else { return nil }
+        link = VTILink(name: vti.interfaceName, local: InetAddress(bytes: local.bytes)!, remote: InetAddress(bytes: remote.bytes)!, key: vti.key)
+        if let localAddress = vti.localAddress {
+            // Point-to-point: the prefix length belongs to the peer's side when one is given.
+            let length = UInt8(vti.peerAddress?.prefixLength ?? localAddress.prefixLength)
+            address = (InetPrefix(InetAddress(bytes: localAddress.address.bytes)!, length: length),
+                       vti.peerAddress.map { InetAddress(bytes: $0.address.bytes)! })
+        }
+        routes = vti.staticRoutes.map { InetPrefix(InetAddress(bytes: $0.address.bytes)!, length: UInt8($0.prefixLength)) }
+    }
+
+    /// The plan in `ip` terms, one step a line.
+    public var steps: [String] {
+        var steps = ["link add \(link.attributes.name) type \(link.kind) local \(link.local) remote \(link.remote) key \(link.inputKey)",
+                     "sysctl net.ipv4.conf.\(link.attributes.name).disable_policy=1"]
+        if let address {
+            steps.append("address add \(address.local.address)" + (address.peer.map { " peer \($0)/\(address.local.length)" } ?? "/\(address.local.length)")
+                         + " dev \(link.attributes.name)")
+        }
+        steps.append("link set \(link.attributes.name) up")
+        steps += routes.map { "route replace \($0) dev \(link.attributes.name)" }
+        return steps
+    }
+
+    /// Applies the plan; running it again changes nothing. Returns one line per step saying what happened.
+    /// - Throws: ``NetlinkError`` (e.g. `.unsupportedLinkKind` without VTI support, `.exists` when a link of
+    ///   that name has other settings).
+    public func apply(_ handle: NetlinkHandle) throws(NetlinkError) -> [String] {
+        var report: [String] = []
+        let name = link.attributes.name
+        report.append("\(name): " + (try handle.ensureLink(link) == .created ? "created" : "already present"))
+        try handle.setSysctl(.disablePolicy(true), interface: name)
+        let index = try handle.link(named: name).index
+        if let address {
+            let wanted = InterfaceAddress(interfaceIndex: index, local: address.local, peer: address.peer)
+            report.append("address \(wanted): " + (try handle.ensureAddress(wanted) == .created ? "added" : "already present"))
+        }
+        try handle.linkSetUp(named: name)
+        for destination in routes {
+            let route = Route(destination: destination, outputInterface: index)
+            report.append("route \(destination) dev \(name): " + (try handle.ensureRoute(route) == .created ? "added" : "already present"))
+        }
+        return report
+    }
+
+    /// Removes the VTI (its addresses and routes go with it). Absent already is fine.
+    public func remove(_ handle: NetlinkHandle) throws(NetlinkError) {
+        guard try handle.linkIfPresent(named: link.attributes.name) != nil else { return }
+        try handle.linkDelete(named: link.attributes.name)
+    }
+}

@@ -1,0 +1,18 @@
+import Foundation
+import Logging
+
+enum Log {
+    /// Our own log lines go to stdout (the container log), like charon's, at info or debug level.
+    static func bootstrap(debug: Bool) -> Logger {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = debug ? .debug : .info
+            return handler
+        }
+        return Logger(label: "vnf-ipsec")
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
