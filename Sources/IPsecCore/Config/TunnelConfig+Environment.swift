@@ -191,6 +191,14 @@ struct EnvironmentReader {
         if config.setRouteDefaultTable, config.remoteNets.isEmpty, config.useManualConfig {
             fail(.remoteNet, value: nil, "is required by SET_ROUTE_DEFAULT_TABLE (it is the route's destination)")
         }
+        if let vti = config.vti, let local = vti.localAddress, let peer = vti.peerAddress, !config.useManualConfig {
+            // Traffic between the VTI's own p2p addresses must match the SA's selectors too, or a ping across
+            // the VTI is dropped by its policy check.
+            let localHost = IPNetwork(address: local.address, prefixLength: local.address.bitWidth)
+            let peerHost = IPNetwork(address: peer.address, prefixLength: peer.address.bitWidth)
+            if !config.localNets.isEmpty, !config.localNets.contains(localHost) { config.localNets.append(localHost) }
+            if !config.remoteNets.isEmpty, !config.remoteNets.contains(peerHost) { config.remoteNets.append(peerHost) }
+        }
         if config.vti != nil, config.localNets.isEmpty, !config.useManualConfig {
             // Route-based: the routes through the VTI decide what is sent, so the selectors may cover everything.
             config.localNets = config.remoteNets.contains(where: { $0.address.isIPv6 })

@@ -137,6 +137,8 @@ public struct StrongSwanBackend: Backend {
             plugins.set("vici", section: SettingsTree { $0.set("load", "no") })
             plugins.set("stroke", section: SettingsTree { $0.set("load", "yes") })
         }
+        // Crypto self-tests at every start cost seconds on small CPUs and prove nothing about the tunnel.
+        plugins.set("test-vectors", section: SettingsTree { $0.set("load", "no") })
         charon.set("plugins", section: plugins)
         charon.set("filelog", section: SettingsTree { filelog in
             filelog.set("stdout", section: SettingsTree { stdout in

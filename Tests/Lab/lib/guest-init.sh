@@ -1,0 +1,21 @@
+#!/bin/sh
+# PID 1 of the user-mode-Linux guest: prepares a writable, module-capable system on top of the host's
+# read-only root, runs one scenario, writes its verdict to the host folder, and powers off.
+# The kernel hands us LAB_ROOT, LAB_RESULTS and LAB_SCENARIO from its command line.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+mount -t proc proc /proc; mount -t sysfs sys /sys
+for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs $d; done
+mkdir -p /run/netns /tmp/modroot/lib/modules
+ln -s /usr/lib/uml/modules/$(uname -r) /tmp/modroot/lib/modules/$(uname -r)
+printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /tmp/modroot "$@"\n' > /tmp/modprobe; chmod +x /tmp/modprobe
+echo /tmp/modprobe > /proc/sys/kernel/modprobe
+for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth xfrm4_tunnel tunnel4 ip6_tunnel; do /tmp/modprobe $m 2>/dev/null; done
+mkdir -p /tmp/results && mount -t hostfs none /tmp/results -o "$LAB_RESULTS"
+cd "$LAB_ROOT/Tests/Lab"
+start=$(date +%s.%N)
+timeout "${LAB_TIMEOUT:-240}" sh "scenarios/$LAB_SCENARIO/test.sh" > /tmp/results/output.log 2>&1
+rc=$?
+end=$(date +%s.%N)
+echo "$rc $(echo "$end - $start" | bc)" > /tmp/results/verdict
+sync
+poweroff -f

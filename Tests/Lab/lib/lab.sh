@@ -1,0 +1,136 @@
+# Shared by every scenario (sourced). The guest runs as root with the host's file system read-only at /.
+# Topology (strongSwan-test style):
+#
+#   hostA ── lanA/eth0 ── siteA ── wanA ═══ wanB ── siteB ── lanB/eth0 ── hostB
+#   198.51.100.10    198.51.100.1   192.0.2.1     192.0.2.2   203.0.113.1    203.0.113.10
+#
+set -u
+LAB=$(cd "$(dirname "$0")/../.." && pwd)
+VNF="$LAB_ROOT/.build/debug/vnf-ipsec"
+SCENARIO_DIR=$(cd "$(dirname "$0")" && pwd)
+OUT=/tmp/results
+failures=0
+
+say() { echo "lab: $*"; }
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+ok() { echo "ok: $*"; }
+
+# ns NAME: a namespace with loopback up.
+ns() { ip netns add "$1"; ip -n "$1" link set lo up; }
+
+# The standard four-namespace topology; WAN over IPv4 unless WAN6=1 adds 2001:db8::1/2 too.
+topology() {
+    for n in siteA siteB hostA hostB; do ns $n; done
+    ip link add wanA netns siteA type veth peer name wanB netns siteB
+    ip link add lanA netns siteA type veth peer name eth0 netns hostA
+    ip link add lanB netns siteB type veth peer name eth0 netns hostB
+    ip -n siteA addr add 192.0.2.1/24 dev wanA
+    ip -n siteB addr add 192.0.2.2/24 dev wanB
+    ip -n siteA addr add 198.51.100.1/24 dev lanA
+    ip -n siteB addr add 203.0.113.1/24 dev lanB
+    ip -n hostA addr add 198.51.100.10/24 dev eth0
+    ip -n hostB addr add 203.0.113.10/24 dev eth0
+    if [ "${WAN6:-0}" = 1 ]; then
+        ip -n siteA addr add 2001:db8::1/64 dev wanA nodad
+        ip -n siteB addr add 2001:db8::2/64 dev wanB nodad
+    fi
+    if [ "${LAN6:-0}" = 1 ]; then
+        ip -n siteA addr add 2001:db8:a::1/64 dev lanA nodad
+        ip -n siteB addr add 2001:db8:b::1/64 dev lanB nodad
+        ip -n hostA addr add 2001:db8:a::10/64 dev eth0 nodad
+        ip -n hostB addr add 2001:db8:b::10/64 dev eth0 nodad
+        ip -n hostA -6 route add default via 2001:db8:a::1
+        ip -n hostB -6 route add default via 2001:db8:b::1
+    fi
+    for n in siteA siteB hostA hostB; do for l in $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n $n link set "$l" up; done; done
+    ip -n hostA route add default via 198.51.100.1
+    ip -n hostB route add default via 203.0.113.1
+    for n in siteA siteB; do
+        ip netns exec $n sysctl -qw net.ipv4.ip_forward=1
+        ip netns exec $n sysctl -qw net.ipv6.conf.all.forwarding=1
+    done
+}
+
+# site_env SITE FILE...: the environment files of a site, later ones overriding earlier ones.
+# start_site SITE [ARGS...]: runs `vnf-ipsec run` as that site's container entrypoint: its own network and
+# mount namespace with a private /run, environment from $SCENARIO_DIR/SITE.env (plus $SITE_EXTRA_ENV).
+start_site() {
+    site=$1; shift
+    env_file="$SCENARIO_DIR/$site.env"
+    mounts="${MOUNTS_siteA:-}"; [ "$site" = siteB ] && mounts="${MOUNTS_siteB:-}"
+    ip netns exec $site unshare -m sh -c "
+        mount -t tmpfs tmpfs /run
+        $mounts
+        set -a; . '$env_file'; ${EXTRA_ENV:-true}; set +a
+        echo \$\$ > /tmp/$site.pid
+        exec '$VNF' run $*" >> /tmp/$site.log 2>&1 &
+    # The pid file is written by the shell that becomes vnf-ipsec (exec keeps the pid).
+    for i in $(seq 50); do [ -s /tmp/$site.pid ] && break; sleep 0.05; done
+}
+
+# init_site SITE: runs `vnf-ipsec init` with the site's environment (upstream's init container).
+init_site() {
+    ip netns exec $1 sh -c "set -a; . '$SCENARIO_DIR/$1.env'; set +a; exec '$VNF' init" >> /tmp/$1.log 2>&1
+}
+
+site_pid() { cat /tmp/$1.pid; }
+
+# in_site SITE CMD...: a command inside the site's network and mount namespace (to reach its charon).
+in_site() { s=$1; shift; nsenter -t "$(site_pid $s)" -m -n "$@"; }
+
+status_of() { s=$1; shift; in_site "$s" "$VNF" status "$@"; }
+
+# wait_for SECONDS CMD...: polls every 0.2 s; true as soon as CMD succeeds.
+wait_for() {
+    limit=$1; shift
+    end=$(( $(date +%s) + limit ))
+    while [ "$(date +%s)" -le "$end" ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+    return 1
+}
+
+# ping_across FROM TO: one packet must cross (bounded), three more must all come back.
+ping_across() {
+    if wait_for 20 ip netns exec "$1" ping -c1 -W1 "$2" && ip netns exec "$1" ping -c3 -i0.2 -W1 "$2" >/dev/null; then
+        ok "ping $1 -> $2"
+    else
+        fail "ping $1 -> $2"
+    fi
+}
+
+# esp_counted SITE: the kernel's XFRM states of SITE counted packets (ESP, not cleartext, crossed the WAN).
+esp_packets() { ip -n "$1" -s xfrm state | awk '/lifetime current:/{getline; sub(/\(packets\)/, "", $2); s += $2} END {print s+0}'; }
+esp_counted() {
+    for s in siteA siteB; do
+        n=$(esp_packets $s)
+        if [ "${n:-0}" -gt 0 ]; then ok "$s XFRM states counted $n packets"; else fail "$s XFRM states counted no packets"; fi
+    done
+}
+
+# capture_wan SECONDS FILTER: counts packets matching a tcpdump-free check: we read /proc counters instead.
+udp_encapsulated() { ip -n "$1" xfrm state | grep -q "encap type espinudp"; }
+
+diagnostics() {
+    echo "==== diagnostics ===="
+    for s in siteA siteB; do
+        echo "---- $s: log (last 60 lines)"; tail -60 /tmp/$s.log 2>/dev/null
+        echo "---- $s: status"; [ -s /tmp/$s.pid ] && status_of $s 2>&1 | head -20
+        echo "---- $s: ip xfrm state"; ip -n $s -s xfrm state 2>&1 | head -40
+        echo "---- $s: ip xfrm policy"; ip -n $s xfrm policy 2>&1 | head -30
+        echo "---- $s: routes"; ip -n $s route show table all 2>&1 | grep -v "^local\|^broadcast\|^multicast" | head -30
+        echo "---- $s: links"; ip -n $s -d link show 2>&1 | head -30
+    done
+}
+
+# finish: stops the sites, prints diagnostics on failure, exits with the verdict.
+finish() {
+    [ "$failures" -gt 0 ] && diagnostics
+    for s in siteA siteB; do [ -s /tmp/$s.pid ] && kill -TERM "$(site_pid $s)" 2>/dev/null; done
+    sleep 0.5
+    if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
+    echo "scenario passed"; exit 0
+}
