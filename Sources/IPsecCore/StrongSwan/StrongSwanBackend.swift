@@ -137,8 +137,13 @@ public struct StrongSwanBackend: Backend {
             plugins.set("vici", section: SettingsTree { $0.set("load", "no") })
             plugins.set("stroke", section: SettingsTree { $0.set("load", "yes") })
         }
-        // Crypto self-tests at every start cost seconds on small CPUs and prove nothing about the tunnel.
-        plugins.set("test-vectors", section: SettingsTree { $0.set("load", "no") })
+        // Crypto self-tests at every start cost seconds on small CPUs and prove nothing about the tunnel;
+        // gcrypt duplicates openssl's algorithms and seeds its own RNG from /dev/random, which stalls start-up
+        // for seconds on a freshly booted host with little entropy; af-alg probes every kernel cipher at start
+        // (each probe may load a module) although IKE's crypto is done by openssl anyway.
+        for plugin in ["test-vectors", "gcrypt", "af-alg"] {
+            plugins.set(plugin, section: SettingsTree { $0.set("load", "no") })
+        }
         charon.set("plugins", section: plugins)
         charon.set("filelog", section: SettingsTree { filelog in
             filelog.set("stdout", section: SettingsTree { stdout in

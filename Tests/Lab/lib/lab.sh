@@ -129,6 +129,7 @@ diagnostics() {
 # finish: stops the sites, prints diagnostics on failure, exits with the verdict.
 finish() {
     [ "$failures" -gt 0 ] && diagnostics
+    cp /tmp/siteA.log /tmp/siteB.log "$OUT/" 2>/dev/null
     for s in siteA siteB; do [ -s /tmp/$s.pid ] && kill -TERM "$(site_pid $s)" 2>/dev/null; done
     sleep 0.5
     if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
