@@ -33,7 +33,7 @@ struct GatewayOnHostTests {
         #expect(report.state == .ikeOnly)
         #expect(report.securityAssociations.first?.state == "ESTABLISHED")
         #expect(report.securityAssociations.first?.encryption == "AES_GCM_16-192", "upstream's default IKE proposal was negotiated")
-        #expect(siteA.log.contains("loaded IKE shared key with id 'ike-vnf-ipsec'"))
+        #expect(GatewaySite.wait(seconds: 5) { siteA.log.contains("loaded IKE shared key with id 'ike-vnf-ipsec'") })
         #expect(!siteA.log.contains("host-test-psk"), "the PSK must never reach the log")
 
         let (exit, seconds) = siteA.terminate()

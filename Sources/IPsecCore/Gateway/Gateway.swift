@@ -46,7 +46,7 @@ public final class Gateway: Service, Sendable {
     public func run() async throws {
         let daemon = try start()
         state.withLock { $0.daemon = daemon }
-        let configured = Task.detached { [self] in try self.configureOverVICI(daemon) }
+        let configured = Task.detached { [self] in try await self.configureOverVICI(daemon) }
         let status = await withGracefulShutdownHandler {
             await daemon.waitForExit()
         } onGracefulShutdown: { [self] in
@@ -103,12 +103,12 @@ public final class Gateway: Service, Sendable {
     }
 
     /// Loads secret and connection, initiates, and (with SET_ROUTE_DEFAULT_TABLE) follows CHILD_SA events.
-    private func configureOverVICI(_ daemon: DaemonProcess) throws {
+    private func configureOverVICI(_ daemon: DaemonProcess) async throws {
         guard !config.useManualConfig else {
-            if config.setRouteDefaultTable { try followChildSAs(daemon) }
+            if config.setRouteDefaultTable { followChildSAsOnOwnThread(daemon) }
             return
         }
-        let client = try waitForVICI(daemon)
+        let client = try await waitForVICI(daemon)
         let name = config.connectionName
         if let psk = config.psk {
             try client.loadSharedKey(psk.secret, owners: backend.sharedKeyOwners(config).map(\.description), id: "ike-\(name)")
@@ -116,17 +116,24 @@ public final class Gateway: Service, Sendable {
         try client.loadConnection(named: name, backend.connection(config))
         logger.info("connection loaded", metadata: ["connection": "\(name)", "charon": "\((try? client.version()) ?? "?")"])
         if config.remote != .any {
-            // Return at once: with keyingtries=0 charon keeps trying in the background until the peer answers.
-            do {
-                try client.initiate(child: name, ike: name, timeout: .zero)
-            } catch {
-                logger.warning("initiate: \(error) (charon keeps retrying)")
+            // Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
+            // The side with the higher address lets the other go first and initiates only if nothing came up.
+            if let local = config.local.address, case .address(let remote) = config.remote, local.bytes.lexicographicallyPrecedes(remote.bytes) == false {
+                try await Task.sleep(for: .seconds(2))
+            }
+            if TunnelState((try? client.securityAssociations()) ?? [], connection: name) == .down {
+                // Return at once: with keyingtries=0 charon keeps trying in the background until the peer answers.
+                do {
+                    try client.initiate(child: name, ike: name, timeout: .zero)
+                } catch {
+                    logger.warning("initiate: \(error) (charon keeps retrying)")
+                }
             }
         }
-        if config.setRouteDefaultTable { try followChildSAs(daemon) }
+        if config.setRouteDefaultTable { followChildSAsOnOwnThread(daemon) }
     }
 
-    private func waitForVICI(_ daemon: DaemonProcess) throws -> VICIClient {
+    private func waitForVICI(_ daemon: DaemonProcess) async throws -> VICIClient {
         let deadline = ContinuousClock.now + options.startupTimeout
         while true {
             if daemon.exitStatus != nil || Task.isCancelled { throw GatewayError.notStarted("charon exited during start-up") }
@@ -134,7 +141,7 @@ public final class Gateway: Service, Sendable {
             guard ContinuousClock.now < deadline else {
                 throw GatewayError.notStarted("charon did not open its VICI socket \(options.viciSocket) within \(options.startupTimeout)")
             }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
     }
 
@@ -142,8 +149,30 @@ public final class Gateway: Service, Sendable {
 
     /// Keeps the main-table route to IPSEC_REMOTENET present exactly while a CHILD_SA is installed, woken by
     /// charon's child-updown events (and re-checked every few seconds in case an event is missed).
+    /// Event listening blocks on a socket: it gets a thread of its own, never one of the few cooperative ones.
+    private func followChildSAsOnOwnThread(_ daemon: DaemonProcess) {
+        let thread = Thread { [self] in
+            do {
+                try followChildSAs(daemon)
+            } catch {
+                if !state.withLock({ $0.stopping }) { logger.error("following CHILD_SA events stopped: \(error)") }
+            }
+        }
+        thread.name = "vnf-ipsec child-updown"
+        thread.start()
+    }
+
     private func followChildSAs(_ daemon: DaemonProcess) throws {
-        let events = try waitForVICI(daemon)
+        let deadline = ContinuousClock.now + options.startupTimeout
+        var connected: VICIClient?
+        while connected == nil {
+            connected = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
+            if connected == nil {
+                guard daemon.exitStatus == nil, ContinuousClock.now < deadline else { throw GatewayError.notStarted("no VICI socket for CHILD_SA events") }
+                usleep(50_000)
+            }
+        }
+        let events = connected!
         try events.connection.register("child-updown")
         events.connection.setTimeout(.seconds(5))
         let query = try VICIClient(socketPath: options.viciSocket)
