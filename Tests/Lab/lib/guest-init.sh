@@ -9,7 +9,10 @@ mkdir -p /run/netns /tmp/modroot/lib/modules
 ln -s /usr/lib/uml/modules/$(uname -r) /tmp/modroot/lib/modules/$(uname -r)
 printf '#!/bin/sh\nexec /usr/sbin/modprobe -d /tmp/modroot "$@"\n' > /tmp/modprobe; chmod +x /tmp/modprobe
 echo /tmp/modprobe > /proc/sys/kernel/modprobe
-for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth xfrm4_tunnel tunnel4 ip6_tunnel; do /tmp/modprobe $m 2>/dev/null; done
+# Fallback tunnels (ip_vti0, ip6_vti0) only in the initial namespace: in a site namespace ip_vti0 would
+# capture every ESP packet, and policy-based tunnels fail the inbound policy check (XfrmInTmplMismatch).
+sysctl -qw net.core.fb_tunnels_only_for_init_net=1
+for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth; do /tmp/modprobe $m 2>/dev/null; done
 mkdir -p /tmp/results && mount -t hostfs none /tmp/results -o "$LAB_RESULTS"
 cd "$LAB_ROOT/Tests/Lab"
 start=$(date +%s.%N)

@@ -69,6 +69,7 @@ start_site() {
         set -a; . '$env_file'; ${EXTRA_ENV:-true}; set +a
         echo \$\$ > /tmp/$site.pid
         exec '$VNF' run $*" >> /tmp/$site.log 2>&1 &
+    echo $! > /tmp/$site.job
     # The pid file is written by the shell that becomes vnf-ipsec (exec keeps the pid).
     for i in $(seq 50); do [ -s /tmp/$site.pid ] && break; sleep 0.05; done
 }
@@ -79,6 +80,18 @@ init_site() {
 }
 
 site_pid() { cat /tmp/$1.pid; }
+
+# stop_site SITE: SIGTERM, then waits (at most 10 s); sets STOP_STATUS and STOP_SECONDS.
+stop_site() {
+    pid=$(cat /tmp/$1.job)
+    t0=$(date +%s.%N)
+    kill -TERM "$pid"
+    ( sleep 10; kill -KILL "$pid" 2>/dev/null ) & guard=$!
+    wait "$pid"; STOP_STATUS=$?
+    kill "$guard" 2>/dev/null
+    STOP_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
+    rm -f /tmp/$1.pid
+}
 
 # in_site SITE CMD...: a command inside the site's network and mount namespace (to reach its charon).
 in_site() { s=$1; shift; nsenter -t "$(site_pid $s)" -m -n "$@"; }
@@ -131,6 +144,7 @@ finish() {
     [ "$failures" -gt 0 ] && diagnostics
     cp /tmp/siteA.log /tmp/siteB.log "$OUT/" 2>/dev/null
     for s in siteA siteB; do [ -s /tmp/$s.pid ] && kill -TERM "$(site_pid $s)" 2>/dev/null; done
+    wait
     sleep 0.5
     if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
     echo "scenario passed"; exit 0
