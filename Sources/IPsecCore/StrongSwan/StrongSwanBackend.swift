@@ -146,7 +146,10 @@ public struct StrongSwanBackend: Backend {
         }
         charon.set("plugins", section: plugins)
         charon.set("filelog", section: SettingsTree { filelog in
-            filelog.set("stdout", section: SettingsTree { stdout in
+            // stderr, not stdout: charon's stdout stays block-buffered on a pipe (flush_line does not apply to
+            // it), so its lines would reach the container log late; stderr is unbuffered. `run` forwards
+            // both to its own stdout.
+            filelog.set("stderr", section: SettingsTree { stdout in
                 // Level 2 at most even with DEBUG: levels 3 and 4 dump raw IKE payloads and key material.
                 stdout.set("default", config.debug ? "2" : "1")
                 if config.debug {
