@@ -7,6 +7,8 @@ public enum InterfaceSysctl: Sendable, Hashable {
     /// `disable_policy`: let decrypted packets arriving on the VTI pass without an inbound IPsec policy check
     /// (the VTI's own policy already matched them).
     case disablePolicy(Bool)
+    /// The same for IPv6 packets (`net.ipv6.conf.<if>.disable_policy`, Linux 5.17 and later).
+    case disablePolicyIPv6(Bool)
     /// `forwarding` for IPv4 (`net.ipv4.conf.<if>.forwarding`).
     case forwarding(Bool)
     /// `disable_ipv6` on the interface.
@@ -15,6 +17,7 @@ public enum InterfaceSysctl: Sendable, Hashable {
     func path(interface: String) -> String {
         switch self {
         case .disablePolicy: "/proc/sys/net/ipv4/conf/\(interface)/disable_policy"
+        case .disablePolicyIPv6: "/proc/sys/net/ipv6/conf/\(interface)/disable_policy"
         case .forwarding: "/proc/sys/net/ipv4/conf/\(interface)/forwarding"
         case .disableIPv6: "/proc/sys/net/ipv6/conf/\(interface)/disable_ipv6"
         }
@@ -22,7 +25,7 @@ public enum InterfaceSysctl: Sendable, Hashable {
 
     var value: String {
         switch self {
-        case .disablePolicy(let on), .forwarding(let on), .disableIPv6(let on): on ? "1" : "0"
+        case .disablePolicy(let on), .disablePolicyIPv6(let on), .forwarding(let on), .disableIPv6(let on): on ? "1" : "0"
         }
     }
 

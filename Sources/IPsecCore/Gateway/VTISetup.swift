@@ -25,7 +25,8 @@ public struct VTISetup: Sendable {
     /// The plan in `ip` terms, one step a line.
     public var steps: [String] {
         var steps = ["link add \(link.attributes.name) type \(link.kind) local \(link.local) remote \(link.remote) key \(link.inputKey)",
-                     "sysctl net.ipv4.conf.\(link.attributes.name).disable_policy=1"]
+                     "sysctl net.ipv4.conf.\(link.attributes.name).disable_policy=1",
+                     "sysctl net.ipv6.conf.\(link.attributes.name).disable_policy=1 (where the kernel has it)"]
         if let address {
             steps.append("address add \(address.local.address)" + (address.peer.map { " peer \($0)/\(address.local.length)" } ?? "/\(address.local.length)")
                          + " dev \(link.attributes.name)")
@@ -43,6 +44,11 @@ public struct VTISetup: Sendable {
         let name = link.attributes.name
         report.append("\(name): " + (try handle.ensureLink(link) == .created ? "created" : "already present"))
         try handle.setSysctl(.disablePolicy(true), interface: name)
+        do {
+            try handle.setSysctl(.disablePolicyIPv6(true), interface: name)
+        } catch where error.kind == .notFound {
+            // Kernels before 5.17 have no IPv6 disable_policy; IPv6 over the VTI then needs matching policies.
+        }
         let index = try handle.link(named: name).index
         if let address {
             let wanted = InterfaceAddress(interfaceIndex: index, local: address.local, peer: address.peer)

@@ -134,8 +134,10 @@ public struct StrongSwanBackend: Backend {
             plugins.set("stroke", section: SettingsTree { $0.set("load", "no") })
             plugins.set("vici", section: SettingsTree { $0.set("load", "yes") })
         case .ipsec:
-            plugins.set("vici", section: SettingsTree { $0.set("load", "no") })
+            // stroke reads ipsec.conf/ipsec.secrets; vici stays so that `status` (and swanctl) work too. With
+            // no swanctl secrets loaded there is nothing for the two to disagree on.
             plugins.set("stroke", section: SettingsTree { $0.set("load", "yes") })
+            plugins.set("vici", section: SettingsTree { $0.set("load", "yes") })
         }
         // Crypto self-tests at every start cost seconds on small CPUs and prove nothing about the tunnel;
         // gcrypt duplicates openssl's algorithms and seeds its own RNG from /dev/random, which stalls start-up

@@ -4,6 +4,12 @@
 # The kernel hands us LAB_ROOT, LAB_RESULTS and LAB_SCENARIO from its command line.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys
+# The checkout may live under /tmp (CI clones), which gets a tmpfs below: reach it through its own hostfs
+# mount on a folder no site covers.
+for dir in /mnt /srv /opt; do
+    if [ -d "$dir" ] && mount -t hostfs none "$dir" -o "$LAB_ROOT" 2>/dev/null; then LAB_ROOT=$dir; break; fi
+done
+export LAB_ROOT
 for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs $d; done
 mkdir -p /run/netns /tmp/modroot/lib/modules
 ln -s /usr/lib/uml/modules/$(uname -r) /tmp/modroot/lib/modules/$(uname -r)
