@@ -44,12 +44,14 @@ topology() {
         ip -n siteB addr add 2001:db8:b::1/64 dev lanB nodad
         ip -n hostA addr add 2001:db8:a::10/64 dev eth0 nodad
         ip -n hostB addr add 2001:db8:b::10/64 dev eth0 nodad
-        ip -n hostA -6 route add default via 2001:db8:a::1
-        ip -n hostB -6 route add default via 2001:db8:b::1
     fi
     for n in siteA siteB hostA hostB; do for l in $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n $n link set "$l" up; done; done
     ip -n hostA route add default via 198.51.100.1
     ip -n hostB route add default via 203.0.113.1
+    if [ "${LAN6:-0}" = 1 ]; then
+        ip -n hostA -6 route add default via 2001:db8:a::1
+        ip -n hostB -6 route add default via 2001:db8:b::1
+    fi
     for n in siteA siteB; do
         ip netns exec $n sysctl -qw net.ipv4.ip_forward=1
         ip netns exec $n sysctl -qw net.ipv6.conf.all.forwarding=1
