@@ -18,7 +18,8 @@ echo /tmp/modprobe > /proc/sys/kernel/modprobe
 # Fallback tunnels (ip_vti0, ip6_vti0) only in the initial namespace: in a site namespace ip_vti0 would
 # capture every ESP packet, and policy-based tunnels fail the inbound policy check (XfrmInTmplMismatch).
 sysctl -qw net.core.fb_tunnels_only_for_init_net=1
-for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth; do /tmp/modprobe $m 2>/dev/null; done
+# The NAT scenario uses legacy iptables NAT (this UML kernel has no nf_tables NAT chains); preload it.
+for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth ip_tables iptable_nat xt_nat nf_nat nf_conntrack; do /tmp/modprobe $m 2>/dev/null; done
 mkdir -p /tmp/results && mount -t hostfs none /tmp/results -o "$LAB_RESULTS"
 cd "$LAB_ROOT/Tests/Lab"
 start=$(date +%s.%N)
