@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
     ],
     targets: [
         // libmnl from Debian's libmnl-dev, plus static-inline shims for the kernel header macros
@@ -59,6 +60,10 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["IPsecCore", "NetlinkKit", "TestSupport"]
+        ),
+        .testTarget(
+            name: "DocsTests",
+            dependencies: ["IPsecCore", "NetlinkKit", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "CLITests",

@@ -1,0 +1,112 @@
+import Foundation
+import IPsecCore
+import Testing
+import TestSupport
+import Yams
+
+/// The documents an operator reads must match the code: every variable documented, no invented ones,
+/// manifests and the Dockerfile naming commands and variables that exist.
+@Suite struct DocsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static func read(_ path: String) throws -> String { try String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) }
+    static let known = Set(ConfigVariable.allCases.map(\.rawValue))
+
+    /// The CLI's subcommands, as the built binary's --help lists them.
+    static func subcommands() throws -> Set<String> {
+        let help = try Shell.run([GatewaySite.binary, "--help"]).stdout
+        let section = help.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+        return Set(section.split(separator: "\n").compactMap { line in
+            line.hasPrefix("  ") ? line.split(separator: " ").first.map(String.init) : nil
+        })
+    }
+
+    @Test func configurationPageDocumentsExactlyTheVariablesTheCodeReads() throws {
+        let page = try Self.read("docs/configuration.md")
+        let documented = Set(page.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("| `") else { return nil }
+            return line.dropFirst(3).split(separator: "`").first.map(String.init)
+        })
+        #expect(documented.subtracting(Self.known).isEmpty, "documented but not read: \(documented.subtracting(Self.known))")
+        #expect(Self.known.subtracting(documented).isEmpty, "read but not documented: \(Self.known.subtracting(documented))")
+        // Any IPSEC_* name mentioned anywhere in the docs must be real.
+        for doc in ["docs/configuration.md", "docs/operations.md", "docs/migration.md", "README.md"] {
+            let text = try Self.read(doc)
+            let names = text.matches(of: /IPSEC_[A-Z_]+[A-Z]/).map { String($0.output) }
+            for name in names { #expect(Self.known.contains(name), "\(doc) names \(name), which the code does not read") }
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: GatewaySite.binary), "needs the built binary"))
+    func dockerfileIsMultiStageAndNamesRealCommands() throws {
+        let dockerfile = try Self.read("Docker/Dockerfile")
+        let instructions = dockerfile.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let known: Set = ["FROM", "RUN", "COPY", "WORKDIR", "ENTRYPOINT", "CMD", "HEALTHCHECK", "ENV", "ARG", "LABEL"]
+        var continued = false
+        for line in instructions {
+            if !continued { #expect(known.contains(String(line.split(separator: " ")[0])), "unknown instruction: \(line)") }
+            continued = line.hasSuffix("\\")
+        }
+        #expect(instructions.filter { $0.hasPrefix("FROM ") }.count >= 2, "multi-stage build")
+        #expect(dockerfile.contains("--static-swift-stdlib"))
+        #expect(dockerfile.contains("COPY Docker/runtime-packages.txt"), "the runtime installs the pinned package file")
+        #expect(!dockerfile.contains("iproute2"), "no iproute2 at run time")
+        let commands = try Self.subcommands()
+        #expect(commands.isSuperset(of: ["run", "init", "status", "check", "render"]), "\(commands)")
+        let cmd = try #require(instructions.first { $0.hasPrefix("CMD ") })
+        #expect(cmd == "CMD [\"run\"]")
+        #expect(instructions.contains("ENTRYPOINT [\"/usr/local/bin/vnf-ipsec\"]"))
+        let health = try #require(instructions.first { $0.hasPrefix("HEALTHCHECK") })
+        #expect(health.hasSuffix("CMD [\"/usr/local/bin/vnf-ipsec\", \"status\"]"))
+        // Every pinned package exists in the file as name=version.
+        let pins = try Self.read("Docker/runtime-packages.txt").split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }
+        #expect(pins.allSatisfy { $0.contains("=") }, "\(pins)")
+        #expect(pins.contains { $0.hasPrefix("strongswan-charon=") })
+    }
+
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: GatewaySite.binary), "needs the built binary"))
+    func kubernetesManifestsParseAndUseRealVariablesAndCommands() throws {
+        let folder = Self.root.appendingPathComponent("docs/kubernetes")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        #expect(files == ["configmap.yaml", "deployment.yaml", "secret.yaml"])
+        let commands = try Self.subcommands()
+        var sawProbe = false, sawInit = false, sawSecret = false
+        for file in files {
+            let yaml = try Self.read("docs/kubernetes/\(file)")
+            let document = try #require(try Yams.load(yaml: yaml) as? [String: Any], "\(file) does not parse")
+            #expect(document["apiVersion"] is String && document["kind"] is String, "\(file)")
+            if let data = document["data"] as? [String: Any] {
+                for key in data.keys { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
+            }
+            guard let spec = ((document["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any] else { continue }
+            #expect(spec["hostNetwork"] as? Bool == true)
+            let containers = (spec["initContainers"] as? [[String: Any]] ?? []) + (spec["containers"] as? [[String: Any]] ?? [])
+            for container in containers {
+                let args = container["args"] as? [String] ?? []
+                #expect(args.first.map(commands.contains) == true, "\(args)")
+                if args.first == "init" { sawInit = true }
+                for env in container["env"] as? [[String: Any]] ?? [] {
+                    let name = env["name"] as? String ?? ""
+                    #expect(Self.known.contains(name), "\(name) is not a variable")
+                    if name == "IPSEC_PSK" { sawSecret = ((env["valueFrom"] as? [String: Any])?["secretKeyRef"]) != nil }
+                }
+                let capabilities = ((container["securityContext"] as? [String: Any])?["capabilities"] as? [String: Any])?["add"] as? [String]
+                #expect(capabilities == ["NET_ADMIN"], "NET_ADMIN, not privileged")
+                for probe in ["readinessProbe", "livenessProbe"] {
+                    if let command = ((container[probe] as? [String: Any])?["exec"] as? [String: Any])?["command"] as? [String] {
+                        #expect(Array(command.prefix(2)) == ["/usr/local/bin/vnf-ipsec", "status"])
+                        sawProbe = true
+                    }
+                }
+            }
+        }
+        #expect(sawProbe && sawInit && sawSecret, "probes on status, the VTI init container, the PSK from a Secret")
+    }
+
+    @Test func architecturePageShowsTheCompiledEmbeddingExample() throws {
+        let page = try Self.read("docs/architecture.md")
+        let example = try Self.read("Tests/DocsTests/EmbeddingExample.swift")
+        let code = example.split(separator: "\n", omittingEmptySubsequences: false).drop { $0.hasPrefix("//") }.joined(separator: "\n")
+        #expect(page.contains("```swift\n" + code + "```"), "docs/architecture.md's example differs from Tests/DocsTests/EmbeddingExample.swift")
+    }
+}
