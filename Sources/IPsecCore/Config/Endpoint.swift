@@ -1,5 +1,5 @@
 /// Where a side of the tunnel is reached: an address, any address (`%any`), or a DNS name charon resolves.
-public enum Endpoint: Sendable, Hashable, CustomStringConvertible, Codable {
+public enum Endpoint: Sendable, Hashable, TextRepresentable {
     case any
     case address(IPAddress)
     case hostname(String)
@@ -39,22 +39,10 @@ public enum Endpoint: Sendable, Hashable, CustomStringConvertible, Codable {
         }
     }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let endpoint = Endpoint(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an endpoint: \(text)"))
-        }
-        self = endpoint
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// How a peer names itself during IKE authentication (strongSwan's identity syntax).
-public enum Identity: Sendable, Hashable, CustomStringConvertible, Codable {
+public enum Identity: Sendable, Hashable, TextRepresentable {
     case any
     case address(IPAddress)
     /// `gw.example.com` or `@gw.example.com` (the `@` forces FQDN and stops strongSwan resolving it).
@@ -97,18 +85,6 @@ public enum Identity: Sendable, Hashable, CustomStringConvertible, Codable {
     /// Whether strongSwan's config syntax needs the identity quoted (DNs hold spaces and commas).
     var needsQuoting: Bool { description.contains(where: { $0 == " " || $0 == "," || $0 == "#" }) }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let identity = Identity(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an identity: \(text)"))
-        }
-        self = identity
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 extension String {

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// An IPv4 or IPv6 address, parsed with the C library's `inet_pton` and printed in canonical form.
-public enum IPAddress: Sendable, Hashable, CustomStringConvertible, Codable {
+public enum IPAddress: Sendable, Hashable, TextRepresentable {
     case v4([UInt8])
     case v6([UInt8])
 
@@ -42,22 +42,10 @@ public enum IPAddress: Sendable, Hashable, CustomStringConvertible, Codable {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let address = IPAddress(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an IP address: \(text)"))
-        }
-        self = address
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// An address with a prefix length (`198.51.100.0/24`, `2001:db8::/32`).
-public struct IPNetwork: Sendable, Hashable, CustomStringConvertible, Codable {
+public struct IPNetwork: Sendable, Hashable, TextRepresentable {
     public var address: IPAddress
     public var prefixLength: Int
 
@@ -96,16 +84,4 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible, Codable {
 
     public var description: String { "\(address)/\(prefixLength)" }
 
-    public init(from decoder: Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let network = IPNetwork(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not a network: \(text)"))
-        }
-        self = network
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
