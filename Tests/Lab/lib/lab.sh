@@ -5,8 +5,7 @@
 #   198.51.100.10    198.51.100.1   192.0.2.1     192.0.2.2   203.0.113.1    203.0.113.10
 #
 set -u
-LAB=$(cd "$(dirname "$0")/../.." && pwd)
-VNF="$LAB_ROOT/.build/debug/vnf-ipsec"
+VNF="$LAB_ROOT/.build/${LAB_BUILD:-debug}/vnf-ipsec"
 SCENARIO_DIR=$(cd "$(dirname "$0")" && pwd)
 OUT=/tmp/results
 failures=0
