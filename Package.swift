@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLITests",
-            dependencies: ["IPsecCore", "TestSupport"]
+            dependencies: ["TestSupport"]
         ),
     ]
 )

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # On-demand benchmarks; prints figures, each against a baseline measured in the same run. Root required.
-#   bash Benchmarks/run.sh
+#   bash Benchmarks/run.sh        (the lab's tunnel-up and throughput figures: Benchmarks/lab.sh)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$root"
 echo "machine: $(nproc) cores, $(uname -r), $(date -u +%F)"
 swift build -c release --product vnf-ipsec 2>&1 | tail -1
+# The image's binary: Swift runtime and Foundation linked statically (Docker/Dockerfile).
+swift build -c release --product vnf-ipsec --static-swift-stdlib --scratch-path .build-static 2>&1 | tail -1
 (cd "$here" && swift build -c release --product route-bench 2>&1 | tail -1)
 "$here/.build/release/route-bench"
 python3 "$here/startup.py" "$root/.build/release/vnf-ipsec"
-bash "$here/memory.sh" "$root/.build/release/vnf-ipsec"
+SECONDS_TO_WATCH=${SECONDS_TO_WATCH:-60} bash "$here/memory.sh" "$root/.build-static/release/vnf-ipsec" | sed 's/^memory:/memory (static, as in the image):/'
+SECONDS_TO_WATCH=10 bash "$here/memory.sh" "$root/.build/release/vnf-ipsec" | sed 's/^memory:/memory (dynamic Foundation, 10 s):/'
+for bin in "$root/.build-static/release/vnf-ipsec" "$root/.build/release/vnf-ipsec"; do
+    echo "memory: \`vnf-ipsec --help\` peak RSS $( { /usr/bin/time -f %M "$bin" --help >/dev/null; } 2>&1 ) kB ($bin)"
+done

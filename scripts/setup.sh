@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # name=version pins from the image's package file: the lab runs what the image ships.
 runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print $1}')
-build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc"
+# bc: the lab's timings; python3, time, openssl: the on-demand benchmarks.
+build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl"
 
 missing=()
 for spec in $runtime $build_and_lab; do

@@ -8,11 +8,19 @@ enum ConfigurationLoading {
     static func load(purpose: TunnelConfig.Purpose = .tunnel) throws -> LoadedConfiguration {
         do {
             let loaded = try TunnelConfig.load(environment: ProcessInfo.processInfo.environment, purpose: purpose)
-            for warning in loaded.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            warn(loaded.warnings)
             return loaded
+        } catch let errors as ConfigurationErrors {
+            warn(errors.warnings)
+            FileHandle.standardError.write(Data("error: \(errors)\n".utf8))
+            throw ExitCode(2)
         } catch {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }
+    }
+
+    private static func warn(_ warnings: [ConfigurationWarning]) {
+        for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
 }

@@ -24,8 +24,13 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
 /// Every problem found in one pass, so an operator fixes them all at once rather than one per restart.
 public struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConvertible {
     public var problems: [ConfigurationProblem]
+    /// Found in the same pass; they often explain a problem (a misspelt variable makes a required one missing).
+    public var warnings: [ConfigurationWarning]
 
-    public init(_ problems: [ConfigurationProblem]) { self.problems = problems }
+    public init(_ problems: [ConfigurationProblem], warnings: [ConfigurationWarning] = []) {
+        self.problems = problems
+        self.warnings = warnings
+    }
 
     public var description: String {
         let noun = problems.count == 1 ? "problem" : "problems"

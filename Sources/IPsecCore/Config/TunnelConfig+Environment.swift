@@ -258,7 +258,7 @@ struct EnvironmentReader {
     }
 
     private func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {
-        guard problems.isEmpty else { throw ConfigurationErrors(problems) }
+        guard problems.isEmpty else { throw ConfigurationErrors(problems, warnings: warnings) }
         return LoadedConfiguration(config: config, warnings: warnings)
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The CLI as an operator meets it: the built `vnf-ipsec` binary run with a clean environment, its exit
+/// status, what it prints on each stream, and what it leaves on disk.
+@Suite(.enabled(if: FileManager.default.isExecutableFile(atPath: GatewaySite.binary), "needs a built vnf-ipsec (swift build)"))
+struct CLITests {
+    static let psk = "cli-test-psk-0123456789abc"
+    static let valid = [
+        "IPSEC_LOCALIP": "192.0.2.1", "IPSEC_LOCALID": "192.0.2.1", "IPSEC_LOCALNET": "198.51.100.0/24",
+        "IPSEC_REMOTEIP": "192.0.2.2", "IPSEC_REMOTEID": "192.0.2.2", "IPSEC_REMOTENET": "203.0.113.0/24",
+        "IPSEC_PSK": psk,
+    ]
+
+    func vnf(_ arguments: [String], _ environment: [String: String] = valid) throws -> Shell.Result {
+        try Shell.run([GatewaySite.binary] + arguments, environment: environment, timeout: 20)
+    }
+
+    func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vnf-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func mode(_ url: URL) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+
+    @Test func checkPrintsTheTunnelWithTheKeyRedactedAndExits0() throws {
+        let result = try vnf(["check"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("configuration is valid"))
+        #expect(result.stdout.contains("local subnets      198.51.100.0/24"))
+        #expect(result.stdout.contains("pre-shared key     <redacted 26 bytes>"))
+        #expect(!result.output.contains(Self.psk))
+    }
+
+    @Test func checkNamesEveryProblemAndTheMisspeltVariableAndExits2() throws {
+        var environment = Self.valid
+        environment["IPSEC_REMOTENET"] = nil
+        environment["IPSEC_REMOTNET"] = "203.0.113.0/24"
+        environment["IPSEC_LIFETIME"] = "48h"
+        environment["IPSEC_PSK"] = "shortsecret"
+        let result = try vnf(["check"], environment)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains("warning: IPSEC_REMOTNET: is not a variable vnf-ipsec knows and is ignored; did you mean IPSEC_REMOTENET?"))
+        #expect(result.stderr.contains("error: configuration has 3 problems:"))
+        #expect(result.stderr.contains(#"  - IPSEC_LIFETIME="48h": must be at most 24h (86400s)"#))
+        #expect(result.stderr.contains("  - IPSEC_PSK: the key is shorter than 20 characters"))
+        #expect(result.stderr.contains("  - IPSEC_REMOTENET: is required"))
+        #expect(!result.output.contains("shortsecret"))
+    }
+
+    @Test func anUnreadableEnvFileIsNamedAndExits2() throws {
+        let result = try vnf(["check"], ["ENVFILE": "/nonexistent/site.env"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(#"ENVFILE="/nonexistent/site.env": cannot be read"#))
+    }
+
+    @Test func theEnvFileWinsOverTheProcessEnvironment() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("site.env")
+        try "# site A\nexport IPSEC_LOCALNET='198.51.100.128/25'\n".write(to: file, atomically: true, encoding: .utf8)
+        var environment = Self.valid
+        environment["ENVFILE"] = file.path
+        let result = try vnf(["check"], environment)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("local subnets      198.51.100.128/25"))
+    }
+
+    @Test func renderPrintsSecretsRedactedUnlessAsked() throws {
+        let redacted = try vnf(["render"])
+        #expect(redacted.status == 0)
+        #expect(redacted.stdout.contains("# ---- swanctl.conf ----"))
+        #expect(redacted.stdout.contains("        secret = <redacted>"))
+        #expect(!redacted.output.contains(Self.psk))
+
+        let shown = try vnf(["render", "--show-secrets"])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("        secret = \"\(Self.psk)\""))
+    }
+
+    @Test(arguments: [("swanctl", ["swanctl.conf": 0o600, "strongswan.conf": 0o644]),
+                      ("ipsec", ["ipsec.conf": 0o644, "ipsec.secrets": 0o600, "strongswan.conf": 0o644])])
+    func renderWritesFilesWithTheKeyOnlyInOwnerOnlyFiles(format: String, modes: [String: Int]) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let result = try vnf(["render", "--out", dir.path, "--format", format])
+        #expect(result.status == 0)
+        #expect(!result.output.contains(Self.psk))
+        for (name, expected) in modes {
+            let file = dir.appendingPathComponent(name)
+            #expect(try mode(file) == expected, "\(name)")
+            let text = try String(contentsOf: file, encoding: .utf8)
+            #expect(text.contains(Self.psk) == (expected == 0o600), "\(name): the key belongs only in 0600 files")
+        }
+    }
+
+    @Test func renderWithABadConfigurationWritesNothing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("vnf-cli-never-\(UUID().uuidString)")
+        var environment = Self.valid
+        environment["IPSEC_ESPCIPHER"] = "3des-md5"
+        let result = try vnf(["render", "--out", dir.path], environment)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(#"IPSEC_ESPCIPHER="3des-md5": uses broken algorithms"#))
+        #expect(!FileManager.default.fileExists(atPath: dir.path))
+    }
+
+    @Test func initDryRunPrintsThePlanAndTouchesNothing() throws {
+        var environment = Self.valid
+        environment["IPSEC_VTI_KEY"] = "7"
+        environment["IPSEC_VTI_IPADDR_LOCAL"] = "169.254.7.1/30"
+        environment["IPSEC_VTI_IPADDR_PEER"] = "169.254.7.2/30"
+        environment["IPSEC_VTI_STATICROUTES"] = "203.0.113.0/24"
+        let result = try vnf(["init", "--dry-run"], environment)
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: "\n").map(String.init) == [
+            "link add vti7 type vti local 192.0.2.1 remote 192.0.2.2 key 7",
+            "sysctl net.ipv4.conf.vti7.disable_policy=1",
+            "sysctl net.ipv6.conf.vti7.disable_policy=1 (where the kernel has it)",
+            "address add 169.254.7.1 peer 169.254.7.2/30 dev vti7",
+            "link set vti7 up",
+            "route replace 203.0.113.0/24 dev vti7",
+        ])
+        #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/vti7"))
+    }
+
+    @Test func statusWithoutACharonSaysWhatToDoAndExits2() throws {
+        let result = try vnf(["status", "--socket", "/nonexistent/charon.vici"], [:])
+        #expect(result.status == 2)
+        #expect(result.stdout.contains("vnf-ipsec: down"))
+        #expect(result.stdout.contains("is charon running with the vici plugin?"))
+    }
+
+    @Test func helpListsTheCommandsAndAnUnknownOneIsAUsageError() throws {
+        let help = try vnf(["--help"], [:])
+        #expect(help.status == 0)
+        for command in ["run (default)", "init", "status", "check", "render"] {
+            #expect(help.stdout.contains("  \(command) "), "\(command)")
+        }
+        let bogus = try vnf(["bogus"], [:])
+        #expect(bogus.status == 64)
+        #expect(bogus.stderr.contains("Unexpected argument 'bogus'"))
+    }
+}
