@@ -10,11 +10,8 @@ enum ConfigurationLoading {
             let loaded = try TunnelConfig.load(environment: ProcessInfo.processInfo.environment, purpose: purpose)
             warn(loaded.warnings)
             return loaded
-        } catch let errors as ConfigurationErrors {
-            warn(errors.warnings)
-            FileHandle.standardError.write(Data("error: \(errors)\n".utf8))
-            throw ExitCode(2)
         } catch {
+            warn(error.warnings)
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode(2)
         }

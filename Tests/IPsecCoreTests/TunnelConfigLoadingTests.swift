@@ -151,8 +151,10 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
 
     @Test func vtiSettingsAreTyped() throws {
         let vti = try #require(try load(["IPSEC_VTI_KEY": "4294967295", "IPSEC_VTI_STATICROUTES": "203.0.113.0/24,2001:db8:b::/48",
-                                         "IPSEC_VTI_IPADDR_LOCAL": "169.254.1.1/30", "IPSEC_VTI_IPADDR_PEER": "169.254.1.2"]).config.vti)
+                                         "IPSEC_VTI_IPADDR_LOCAL": "169.254.1.1/30", "IPSEC_VTI_IPADDR_PEER": "169.254.1.2",
+                                         "IPSEC_VTI_MTU": "1400"]).config.vti)
         #expect(vti.interfaceName == "vti4294967295")
+        #expect(vti.mtu == 1400)
         #expect(vti.staticRoutes.map(\.description) == ["203.0.113.0/24", "2001:db8:b::/48"])
         #expect(vti.localAddress?.description == "169.254.1.1/30" && vti.peerAddress?.description == "169.254.1.2/32")
     }

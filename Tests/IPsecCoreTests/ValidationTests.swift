@@ -45,6 +45,13 @@ import Testing
         #expect(Set(found.map(\.variable)) == ["IPSEC_VTI_STATICROUTES", "IPSEC_VTI_IPADDR_LOCAL"])
         let family = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_IPADDR_LOCAL": "169.254.0.1/30", "IPSEC_VTI_IPADDR_PEER": "2001:db8::1"])
         #expect(family.map(\.variable) == ["IPSEC_VTI_IPADDR_PEER"])
+        for bad in ["575", "9217", "1400.5", "auto"] {
+            let mtu = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_MTU": bad])
+            #expect(mtu.map(\.variable) == ["IPSEC_VTI_MTU"] && mtu.first?.expected == "expected a whole number of bytes from 576 to 9216", "\(bad)")
+        }
+        let small6 = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_MTU": "1279", "IPSEC_LOCALIP": "2001:db8::1", "IPSEC_REMOTEIP": "2001:db8::2"])
+        #expect(small6.map(\.variable) == ["IPSEC_VTI_MTU"] && small6.first?.expected.contains("at least 1280 for a vti6") == true)
+        #expect(problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_MTU": "1279"]).isEmpty)
         let orphan = problems(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_IPADDR_PEER": "169.254.0.2"])
         #expect(orphan.map(\.variable) == ["IPSEC_VTI_IPADDR_LOCAL"])
     }

@@ -26,6 +26,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case vtiStaticRoutes = "IPSEC_VTI_STATICROUTES"
     case vtiLocalAddress = "IPSEC_VTI_IPADDR_LOCAL"
     case vtiPeerAddress = "IPSEC_VTI_IPADDR_PEER"
+    case vtiMTU = "IPSEC_VTI_MTU"
     case allowWeakPSK = "IPSEC_ALLOW_WEAK_PSK"
     case allowWeakCiphers = "IPSEC_ALLOW_WEAK_CIPHERS"
 
@@ -35,7 +36,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     /// Whether upstream's image reads it too (the rest are vnf-ipsec's own additions).
     public var isUpstream: Bool {
         switch self {
-        case .allowWeakPSK, .allowWeakCiphers: false
+        case .allowWeakPSK, .allowWeakCiphers, .vtiMTU: false
         default: true
         }
     }

@@ -127,9 +127,12 @@ struct EnvironmentReader {
             if let local = vti.localAddress, let peer = vti.peerAddress, local.address.isIPv6 != peer.address.isIPv6 {
                 fail(.vtiPeerAddress, value: peer.description, "must be of the same family as IPSEC_VTI_IPADDR_LOCAL (\(local))")
             }
+            vti.mtu = parse(.vtiMTU, expected: "expected a whole number of bytes from \(VTISettings.mtuRange.lowerBound) to \(VTISettings.mtuRange.upperBound)") { text in
+                UInt32(text).flatMap { VTISettings.mtuRange.contains($0) ? $0 : nil }
+            }
             config.vti = vti
         } else {
-            for variable in [ConfigVariable.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress] where nonEmpty(variable) != nil {
+            for variable in [ConfigVariable.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress, .vtiMTU] where nonEmpty(variable) != nil {
                 warnings.append(ConfigurationWarning(variable: variable.rawValue, message: "is ignored because IPSEC_VTI_KEY is not set"))
             }
         }
@@ -138,6 +141,9 @@ struct EnvironmentReader {
         let local = parse(.localIP, expected: endpointHelp, Endpoint.init)
         let remote = parse(.remoteIP, expected: endpointHelp, Endpoint.init)
         config.local = local ?? .any
+        if let mtu = config.vti?.mtu, mtu < 1280, local?.address?.isIPv6 == true || remote?.address?.isIPv6 == true {
+            fail(.vtiMTU, value: String(mtu), "must be at least 1280 for a vti6 (IPv6's minimum MTU)")
+        }
         config.remote = remote ?? .any
         config.localPrivateIP = parse(.localPrivateIP, expected: "expected an IPv4 or IPv6 address", IPAddress.init)
         config.setRouteDefaultTable = flag(.setRouteDefaultTable, default: false)

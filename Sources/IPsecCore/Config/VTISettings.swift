@@ -8,13 +8,21 @@ public struct VTISettings: Sendable, Hashable, Codable {
     public var localAddress: IPNetwork?
     /// The peer's point-to-point address (`IPSEC_VTI_IPADDR_PEER`).
     public var peerAddress: IPNetwork?
+    /// The VTI's MTU (`IPSEC_VTI_MTU`); nil keeps the kernel's choice (the WAN link's MTU minus the outer
+    /// header, which ignores ESP's own overhead).
+    public var mtu: UInt32?
 
-    public init(key: UInt32, staticRoutes: [IPNetwork] = [], localAddress: IPNetwork? = nil, peerAddress: IPNetwork? = nil) {
+    public init(key: UInt32, staticRoutes: [IPNetwork] = [], localAddress: IPNetwork? = nil, peerAddress: IPNetwork? = nil,
+                mtu: UInt32? = nil) {
         self.key = key
         self.staticRoutes = staticRoutes
         self.localAddress = localAddress
         self.peerAddress = peerAddress
+        self.mtu = mtu
     }
+
+    /// The MTUs `IPSEC_VTI_MTU` accepts: IPv4's historic minimum datagram up to common jumbo frames.
+    public static let mtuRange: ClosedRange<UInt32> = 576...9216
 
     /// Upstream's interface name: `vti<KEY>`.
     public var interfaceName: String { "vti\(key)" }

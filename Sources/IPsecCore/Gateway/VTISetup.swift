@@ -6,6 +6,7 @@ public struct VTISetup: Sendable {
     public var link: VTILink
     public var address: (local: InetPrefix, peer: InetAddress?)?
     public var routes: [InetPrefix]
+    public var mtu: UInt32?
 
     /// The plan for `config`; nil when the configuration has no VTI.
     /// Precondition: the endpoints are addresses (``TunnelConfig/load(environment:purpose:readFile:)`` with
@@ -19,6 +20,7 @@ public struct VTISetup: Sendable {
             address = (InetPrefix(InetAddress(bytes: localAddress.address.bytes)!, length: length),
                        vti.peerAddress.map { InetAddress(bytes: $0.address.bytes)! })
         }
+        mtu = vti.mtu
         routes = vti.staticRoutes.map { InetPrefix(InetAddress(bytes: $0.address.bytes)!, length: UInt8($0.prefixLength)) }
     }
 
@@ -27,6 +29,7 @@ public struct VTISetup: Sendable {
         var steps = ["link add \(link.attributes.name) type \(link.kind) local \(link.local) remote \(link.remote) key \(link.inputKey)",
                      "sysctl net.ipv4.conf.\(link.attributes.name).disable_policy=1",
                      "sysctl net.ipv6.conf.\(link.attributes.name).disable_policy=1 (where the kernel has it)"]
+        if let mtu { steps.append("link set \(link.attributes.name) mtu \(mtu)") }
         if let address {
             steps.append("address add \(address.local.address)" + (address.peer.map { " peer \($0)/\(address.local.length)" } ?? "/\(address.local.length)")
                          + " dev \(link.attributes.name)")
@@ -49,7 +52,17 @@ public struct VTISetup: Sendable {
         } catch where error.kind == .notFound {
             // Kernels before 5.17 have no IPv6 disable_policy; IPv6 over the VTI then needs matching policies.
         }
-        let index = try handle.link(named: name).index
+        let current = try handle.link(named: name)
+        let index = current.index
+        if let mtu {
+            // Set apart from creation so that the creation request stays iproute2's `ip link add ... type vti`.
+            if current.attributes.mtu == mtu {
+                report.append("mtu \(mtu): already set")
+            } else {
+                try handle.linkSetMTU(named: name, mtu: mtu)
+                report.append("mtu \(mtu): set (was \(current.attributes.mtu.map(String.init) ?? "unknown"))")
+            }
+        }
         if let address {
             let wanted = InterfaceAddress(interfaceIndex: index, local: address.local, peer: address.peer)
             report.append("address \(wanted): " + (try handle.ensureAddress(wanted) == .created ? "added" : "already present"))

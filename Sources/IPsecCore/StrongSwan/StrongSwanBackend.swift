@@ -143,7 +143,10 @@ public struct StrongSwanBackend: Backend {
         // gcrypt duplicates openssl's algorithms and seeds its own RNG from /dev/random, which stalls start-up
         // for seconds on a freshly booted host with little entropy; af-alg probes every kernel cipher at start
         // (each probe may load a module) although IKE's crypto is done by openssl anyway.
-        for plugin in ["test-vectors", "gcrypt", "af-alg"] {
+        // forecast (Debian loads it) marks all traffic to the remote subnets in iptables' mangle table with
+        // the CHILD_SA's mark, so a route-based tunnel's packets took the policy path around the VTI: the
+        // VTI's MTU, counters and firewall rules never saw them (found in the lab: VTI TX 0 packets).
+        for plugin in ["test-vectors", "gcrypt", "af-alg", "forecast"] {
             plugins.set(plugin, section: SettingsTree { $0.set("load", "no") })
         }
         charon.set("plugins", section: plugins)

@@ -75,9 +75,10 @@ start_site() {
     for i in $(seq 50); do [ -s /tmp/$site.pid ] && break; sleep 0.05; done
 }
 
-# init_site SITE: runs `vnf-ipsec init` with the site's environment (upstream's init container).
+# init_site SITE: runs `vnf-ipsec init` with the site's environment (upstream's init container), plus
+# $EXTRA_ENV as for start_site.
 init_site() {
-    ip netns exec $1 sh -c "set -a; . '$SCENARIO_DIR/$1.env'; set +a; exec '$VNF' init" >> /tmp/$1.log 2>&1
+    ip netns exec $1 sh -c "set -a; . '$SCENARIO_DIR/$1.env'; ${EXTRA_ENV:-true}; set +a; exec '$VNF' init" >> /tmp/$1.log 2>&1
 }
 
 site_pid() { cat /tmp/$1.pid; }
