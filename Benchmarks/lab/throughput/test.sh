@@ -60,8 +60,10 @@ tunnel() {
     EXTRA_ENV=true; case $1 in default*) ;; *) EXTRA_ENV="IPSEC_ESPCIPHER=$1" ;; esac
     start_site siteB; start_site siteA
     if wait_for 30 ip netns exec hostA ping -c1 -W1 203.0.113.10; then
-        [ -z "$(ip -n siteA xfrm state | awk '/aead|enc/ {print $2}' | sort -u | tr '\n' ' ')" ] && fail "$1: no SA"
-        echo "$1: $(ip -n siteA xfrm state | awk '/aead|enc|auth/ {print $2, $4, $5}' | sort -u | tr '\n' ' ')" >> /tmp/algorithms
+        # The algorithms the kernel really uses, with key sizes (AES-GCM's include a 32-bit salt).
+        algorithms=$(ip -s -n siteA xfrm state | awk '$1 ~ /^(aead|enc|auth|auth-trunc)$/ { bits = ""; if (match($0, /\([0-9]+ bits\)/)) bits = " " substr($0, RSTART, RLENGTH); print $2 bits }' | sort -u | tr '\n' ' ')
+        [ -n "$algorithms" ] || fail "$1: no SA"
+        echo "$1: $algorithms" >> /tmp/algorithms
         measure "$1"
     else
         fail "$1: tunnel did not come up"; diagnostics
