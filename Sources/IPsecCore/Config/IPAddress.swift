@@ -1,27 +1,19 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import NetlinkKit
 
-/// An IPv4 or IPv6 address, parsed with the C library's `inet_pton` and printed in canonical form.
+/// An IPv4 or IPv6 address, parsed with the C library's `inet_pton` and printed in canonical form (both by
+/// NetlinkKit's ``InetAddress``, which is what the kernel is handed in the end).
 public enum IPAddress: Sendable, Hashable, TextRepresentable {
     case v4([UInt8])
     case v6([UInt8])
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text; nil for anything else (including prefixes).
     public init?(_ text: String) {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            self = .v4(withUnsafeBytes(of: &v4) { Array($0) })
-            return
-        }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            self = .v6(withUnsafeBytes(of: &v6) { Array($0) })
-            return
-        }
-        return nil
+        guard let address = InetAddress(text) else { return nil }
+        self.init(address)
+    }
+
+    public init(_ address: InetAddress) {
+        self = address.isIPv6 ? .v6(address.bytes) : .v4(address.bytes)
     }
 
     /// The address in network byte order (4 or 16 bytes).
@@ -31,17 +23,16 @@ public enum IPAddress: Sendable, Hashable, TextRepresentable {
         }
     }
 
+    /// The same address as netlink carries it.
+    public var inetAddress: InetAddress {
+        // Both cases hold 4 or 16 bytes by construction.
+        InetAddress(bytes: bytes)!
+    }
+
     public var isIPv6: Bool { if case .v6 = self { true } else { false } }
     public var bitWidth: Int { isIPv6 ? 128 : 32 }
 
-    public var description: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        var raw = bytes
-        let family = isIPv6 ? AF_INET6 : AF_INET
-        _ = inet_ntop(family, &raw, &buffer, socklen_t(buffer.count))
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
+    public var description: String { inetAddress.description }
 }
 
 /// An address with a prefix length (`198.51.100.0/24`, `2001:db8::/32`).
@@ -53,6 +44,9 @@ public struct IPNetwork: Sendable, Hashable, TextRepresentable {
         self.address = address
         self.prefixLength = prefixLength
     }
+
+    /// The same network as netlink carries it (an interface address or a route destination).
+    public var inetPrefix: InetPrefix { InetPrefix(address.inetAddress, length: UInt8(prefixLength)) }
 
     /// Parses `ADDRESS/PREFIX` or a bare address (a host: /32 or /128).
     public init?(_ text: String) {

@@ -196,10 +196,10 @@ public final class Gateway: Service, Sendable {
         let installed = state.withLock { $0.installedRoutes }
         if up, installed.isEmpty {
             guard case .address(let remote) = config.remote else { return }
-            let path = try handle.routeGet(to: InetAddress(bytes: remote.bytes)!)
+            let path = try handle.routeGet(to: remote.inetAddress)
             var routes: [Route] = []
             for network in config.remoteNets where network.address.isIPv6 == remote.isIPv6 {
-                var route = Route(destination: InetPrefix(InetAddress(bytes: network.address.bytes)!, length: UInt8(network.prefixLength)),
+                var route = Route(destination: network.inetPrefix,
                                   outputInterface: path.outputInterface, gateway: path.gateway)
                 route.preferredSource = config.localPrivateIP.flatMap { InetAddress(bytes: $0.bytes) }
                 try handle.ensureRoute(route)

@@ -13,15 +13,15 @@ public struct VTISetup: Sendable {
     /// `.vtiOnly` guarantees it).
     public init?(_ config: TunnelConfig) {
         guard let vti = config.vti, let local = config.local.address, let remote = config.remote.address else { return nil }
-        link = VTILink(name: vti.interfaceName, local: InetAddress(bytes: local.bytes)!, remote: InetAddress(bytes: remote.bytes)!, key: vti.key)
+        link = VTILink(name: vti.interfaceName, local: local.inetAddress, remote: remote.inetAddress, key: vti.key)
         if let localAddress = vti.localAddress {
             // Point-to-point: the prefix length belongs to the peer's side when one is given.
             let length = UInt8(vti.peerAddress?.prefixLength ?? localAddress.prefixLength)
-            address = (InetPrefix(InetAddress(bytes: localAddress.address.bytes)!, length: length),
-                       vti.peerAddress.map { InetAddress(bytes: $0.address.bytes)! })
+            address = (InetPrefix(localAddress.address.inetAddress, length: length),
+                       vti.peerAddress.map { $0.address.inetAddress })
         }
         mtu = vti.mtu
-        routes = vti.staticRoutes.map { InetPrefix(InetAddress(bytes: $0.address.bytes)!, length: UInt8($0.prefixLength)) }
+        routes = vti.staticRoutes.map { $0.inetPrefix }
     }
 
     /// The plan in `ip` terms, one step a line.
