@@ -115,12 +115,14 @@ struct CLITests {
         environment["IPSEC_VTI_IPADDR_LOCAL"] = "169.254.7.1/30"
         environment["IPSEC_VTI_IPADDR_PEER"] = "169.254.7.2/30"
         environment["IPSEC_VTI_STATICROUTES"] = "203.0.113.0/24"
+        environment["IPSEC_VTI_MTU"] = "1400"
         let result = try vnf(["init", "--dry-run"], environment)
         #expect(result.status == 0)
         #expect(result.stdout.split(separator: "\n").map(String.init) == [
             "link add vti7 type vti local 192.0.2.1 remote 192.0.2.2 key 7",
             "sysctl net.ipv4.conf.vti7.disable_policy=1",
             "sysctl net.ipv6.conf.vti7.disable_policy=1 (where the kernel has it)",
+            "link set vti7 mtu 1400",
             "address add 169.254.7.1 peer 169.254.7.2/30 dev vti7",
             "link set vti7 up",
             "route replace 203.0.113.0/24 dev vti7",

@@ -24,6 +24,7 @@ public struct ConfigurationSummary: Sendable {
             var detail = "\(vti.interfaceName) key \(vti.key)"
             if let local = vti.localAddress { detail += ", address \(local)" + (vti.peerAddress.map { " peer \($0)" } ?? "") }
             if !vti.staticRoutes.isEmpty { detail += ", routes " + vti.staticRoutes.map(\.description).joined(separator: ", ") }
+            if let mtu = vti.mtu { detail += ", mtu \(mtu)" }
             lines.append(("VTI", detail))
         }
         if config.setRouteDefaultTable { lines.append(("main-table route", "yes (SET_ROUTE_DEFAULT_TABLE)")) }

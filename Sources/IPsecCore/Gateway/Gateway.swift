@@ -201,7 +201,7 @@ public final class Gateway: Service, Sendable {
             for network in config.remoteNets where network.address.isIPv6 == remote.isIPv6 {
                 var route = Route(destination: network.inetPrefix,
                                   outputInterface: path.outputInterface, gateway: path.gateway)
-                route.preferredSource = config.localPrivateIP.flatMap { InetAddress(bytes: $0.bytes) }
+                route.preferredSource = config.localPrivateIP?.inetAddress
                 try handle.ensureRoute(route)
                 routes.append(route)
                 logger.info("main-table route added: \(route)")
