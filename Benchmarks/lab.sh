@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On-demand lab benchmarks (root; user-mode Linux from scripts/setup.sh): tunnel-up time and throughput,
 # each against its baseline in the same guest, plus this host's user-space cipher speeds for context.
-#   bash Benchmarks/lab.sh                 (BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROPOSALS tune them)
+#   bash Benchmarks/lab.sh      (BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROPOSALS=a,b,c and BENCH_VTI_MTU tune them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -24,7 +24,8 @@ for scenario in "${scenarios[@]}"; do
   timeout "${LAB_GUEST_TIMEOUT:-300}" linux.uml mem=768M root=/dev/root rootfstype=hostfs rootflags=/ ro \
       init="$lab/lib/guest-init.sh" LAB_ROOT="$root" LAB_RESULTS="$results" LAB_SCENARIO="${dir#"$root"/}" \
       LAB_DEMO="${LAB_DEMO:-0}" LAB_BUILD="$build" LAB_TIMEOUT="${LAB_TIMEOUT:-240}" \
-      BENCH_ROUNDS="${BENCH_ROUNDS:-}" con=null con0=fd:0,fd:1 quiet < /dev/null > "$results/console.log" 2>&1
+      BENCH_ROUNDS="${BENCH_ROUNDS:-}" BENCH_SECONDS="${BENCH_SECONDS:-}" BENCH_PROPOSALS="${BENCH_PROPOSALS:-}" \
+      BENCH_VTI_MTU="${BENCH_VTI_MTU:-}" con=null con0=fd:0,fd:1 quiet < /dev/null > "$results/console.log" 2>&1
   read -r rc seconds < "$results/verdict" 2>/dev/null || { rc=99; seconds="?"; }
   if [ "$rc" = 0 ]; then
     passed=$((passed + 1)); echo "PASS $scenario (${seconds%.*}s in the guest, $(( $(date +%s) - start ))s in all)"

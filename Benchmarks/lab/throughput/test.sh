@@ -11,7 +11,8 @@
 topology
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-5}
-proposals=${BENCH_PROPOSALS:-aes128gcm16 aes256gcm16 chacha20poly1305 aes128-sha256}
+# Comma-separated (the guest's kernel command line carries it, and allows no spaces).
+proposals=$(echo "${BENCH_PROPOSALS:-aes128gcm16,aes256gcm16,chacha20poly1305,aes128-sha256}" | tr ',' ' ')
 vti_mtu=${BENCH_VTI_MTU:-1422}
 for m in iptable_mangle xt_TCPMSS xt_tcpudp; do /tmp/modprobe $m; done
 ip netns exec hostB iperf3 -s -D -I /tmp/iperf3.pid

@@ -2,7 +2,7 @@
 # PID 1 of the user-mode-Linux guest: prepares a writable, module-capable system on top of the host's
 # read-only root, runs one scenario, writes its verdict to the host folder, and powers off.
 # The kernel hands us LAB_ROOT, LAB_RESULTS, LAB_SCENARIO (the scenario's folder, relative to LAB_ROOT),
-# LAB_BUILD, LAB_TIMEOUT and (for the lab benchmarks) BENCH_ROUNDS from its command line.
+# LAB_BUILD, LAB_TIMEOUT and (for the lab benchmarks) BENCH_* from its command line (no spaces there).
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys
 # The checkout may live under /tmp (CI clones), which gets a tmpfs below: reach it through its own hostfs
@@ -22,7 +22,7 @@ sysctl -qw net.core.fb_tunnels_only_for_init_net=1
 # The NAT scenario uses legacy iptables NAT (this UML kernel has no nf_tables NAT chains); preload it.
 for m in ip_vti ip6_vti esp4 esp6 xfrm_user veth ip_tables iptable_nat xt_nat nf_nat nf_conntrack; do /tmp/modprobe $m 2>/dev/null; done
 mkdir -p /tmp/results && mount -t hostfs none /tmp/results -o "$LAB_RESULTS"
-export LAB_BUILD BENCH_ROUNDS
+export LAB_BUILD BENCH_ROUNDS BENCH_SECONDS BENCH_PROPOSALS BENCH_VTI_MTU
 cd "$LAB_ROOT/Tests/Lab"
 start=$(date +%s.%N)
 timeout "${LAB_TIMEOUT:-240}" sh "$LAB_ROOT/$LAB_SCENARIO/test.sh" > /tmp/results/output.log 2>&1
