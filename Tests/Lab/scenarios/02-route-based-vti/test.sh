@@ -2,6 +2,11 @@
 topology
 init_site siteA && init_site siteB || fail "init"
 init_site siteA || fail "init is not idempotent"
+# What NetlinkKit made, read back by iproute2; the second init found it all through NetlinkKit's own reads.
+ip -n siteA -d link show vti42 | grep -q "vti remote 192.0.2.2 local 192.0.2.1 ikey 0.0.0.42 okey 0.0.0.42" && ok "vti42: key 42, endpoints" || fail "vti42: $(ip -n siteA -d link show vti42 2>&1)"
+ip -n siteA addr show dev vti42 | grep -q "inet 169.254.42.1 peer 169.254.42.2/30" && ok "vti42: p2p address" || fail "vti42 address: $(ip -n siteA addr show dev vti42)"
+ip -n siteA route show 203.0.113.0/24 | grep -q "dev vti42" && ok "route through vti42" || fail "route: $(ip -n siteA route show 203.0.113.0/24)"
+[ "$(grep -c -e "vti42: already present" -e "address .*: already present" -e "route .*: already present" /tmp/siteA.log)" = 3 ] && ok "second init found link, address and route" || fail "second init: $(grep present /tmp/siteA.log)"
 t0=$(date +%s.%N)
 start_site siteB
 start_site siteA
