@@ -130,6 +130,21 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/vti7"))
     }
 
+    /// The real kernel answer, not a simulated one: root without CAP_NET_ADMIN (dropped from the bounding set
+    /// by util-linux's setpriv) in a throwaway namespace.
+    @Test(.enabled(if: Privileges.canUseNamespaces && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
+                   "needs root and setpriv"))
+    func initWithoutNetAdminNamesTheCapabilityAndChangesNothing() throws {
+        let namespace = try NetworkNamespace("eperm")
+        defer { namespace.delete() }
+        let result = try namespace.run(["/usr/bin/setpriv", "--bounding-set=-net_admin", "/usr/bin/env", "-i",
+                                        "IPSEC_LOCALIP=192.0.2.1", "IPSEC_REMOTEIP=192.0.2.2", "IPSEC_VTI_KEY=7",
+                                        GatewaySite.binary, "init"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("init: link add vti7 type vti: Operation not permitted. Changing the network configuration needs CAP_NET_ADMIN"))
+        #expect(try namespace.check(["ip", "-o", "link", "show"]).split(separator: "\n").count == 1, "only lo")
+    }
+
     @Test func statusWithoutACharonSaysWhatToDoAndExits2() throws {
         let result = try vnf(["status", "--socket", "/nonexistent/charon.vici"], [:])
         #expect(result.status == 2)
