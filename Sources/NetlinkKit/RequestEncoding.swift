@@ -27,41 +27,38 @@ enum RequestEncoding {
 
     // MARK: links
 
-    static func addVTI(_ link: VTILink) -> NetlinkRequest {
+    /// RTM_NEWLINK with the attributes every kind shares, in iproute2's order; `data` fills IFLA_INFO_DATA.
+    private static func addLink(_ attributes: LinkAttributes, kind: String, data: (NetlinkRequest) -> Void) -> NetlinkRequest {
         let request = NetlinkRequest(type: UInt16(RTM_NEWLINK), flags: create, familyHeader: ifinfomsg(),
-                                     operation: "link add \(link.attributes.name) type \(link.kind)")
-        request.put(Int(IFLA_IFNAME), string: link.attributes.name)
-        if let mtu = link.attributes.mtu { request.put(Int(IFLA_MTU), u32: mtu) }
+                                     operation: "link add \(attributes.name) type \(kind)")
+        request.put(Int(IFLA_IFNAME), string: attributes.name)
+        if let mtu = attributes.mtu { request.put(Int(IFLA_MTU), u32: mtu) }
         request.nest(Int(IFLA_LINKINFO)) {
-            request.put(Int(IFLA_INFO_KIND), unterminated: link.kind)
-            request.nest(Int(IFLA_INFO_DATA)) {
-                // Keys are big-endian on the wire (__be32), as the kernel compares them with the SPI-side mark.
-                request.put(Int(IFLA_VTI_IKEY), u32: link.inputKey.bigEndian)
-                request.put(Int(IFLA_VTI_OKEY), u32: link.outputKey.bigEndian)
-                request.put(Int(IFLA_VTI_LOCAL), bytes: link.local.bytes)
-                request.put(Int(IFLA_VTI_REMOTE), bytes: link.remote.bytes)
-                if link.underlyingLink != 0 { request.put(Int(IFLA_VTI_LINK), u32: link.underlyingLink) }
-                request.put(Int(IFLA_VTI_FWMARK), u32: 0)
-            }
+            request.put(Int(IFLA_INFO_KIND), unterminated: kind)
+            request.nest(Int(IFLA_INFO_DATA)) { data(request) }
         }
         return request
     }
 
+    static func addVTI(_ link: VTILink) -> NetlinkRequest {
+        addLink(link.attributes, kind: link.kind) { request in
+            // Keys are big-endian on the wire (__be32), as the kernel compares them with the SPI-side mark.
+            request.put(Int(IFLA_VTI_IKEY), u32: link.inputKey.bigEndian)
+            request.put(Int(IFLA_VTI_OKEY), u32: link.outputKey.bigEndian)
+            request.put(Int(IFLA_VTI_LOCAL), bytes: link.local.bytes)
+            request.put(Int(IFLA_VTI_REMOTE), bytes: link.remote.bytes)
+            if link.underlyingLink != 0 { request.put(Int(IFLA_VTI_LINK), u32: link.underlyingLink) }
+            request.put(Int(IFLA_VTI_FWMARK), u32: 0)
+        }
+    }
+
     static func addVeth(_ link: VethLink) -> NetlinkRequest {
-        let request = NetlinkRequest(type: UInt16(RTM_NEWLINK), flags: create, familyHeader: ifinfomsg(),
-                                     operation: "link add \(link.attributes.name) type veth")
-        request.put(Int(IFLA_IFNAME), string: link.attributes.name)
-        if let mtu = link.attributes.mtu { request.put(Int(IFLA_MTU), u32: mtu) }
-        request.nest(Int(IFLA_LINKINFO)) {
-            request.put(Int(IFLA_INFO_KIND), unterminated: "veth")
-            request.nest(Int(IFLA_INFO_DATA)) {
-                request.nest(Int(VETH_INFO_PEER)) {
-                    request.append(raw: ifinfomsg())
-                    request.put(Int(IFLA_IFNAME), string: link.peerName)
-                }
+        addLink(link.attributes, kind: "veth") { request in
+            request.nest(Int(VETH_INFO_PEER)) {
+                request.append(raw: ifinfomsg())
+                request.put(Int(IFLA_IFNAME), string: link.peerName)
             }
         }
-        return request
     }
 
     static func deleteLink(index: Int32, name: String) -> NetlinkRequest {
