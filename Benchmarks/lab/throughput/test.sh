@@ -8,6 +8,7 @@
 # reassembled during the runs. Rounds alternate between variants; medians are printed. Run through
 # Benchmarks/lab.sh, never in CI.
 . "$LAB_ROOT/Tests/Lab/lib/lab.sh"
+. "$LAB_ROOT/Benchmarks/lab/lib.sh"
 topology
 rounds=${BENCH_ROUNDS:-3}
 seconds=${BENCH_SECONDS:-5}
@@ -52,7 +53,7 @@ clamped() {
     tunnel default-clamped
     for s in siteA siteB; do
         ip netns exec $s iptables-legacy -t mangle -F FORWARD
-        ip -n $s link set vti42 mtu 1480
+        ip -n $s link set vti42 mtu "$kernel_mtu"
     done
 }
 
@@ -70,11 +71,12 @@ tunnel() {
         fail "$1: tunnel did not come up"; diagnostics
     fi
     stop_site siteA; stop_site siteB
-    for s in siteA siteB; do ip -n $s xfrm state flush; ip -n $s xfrm policy flush; done
+    flush_sas
 }
 
 init_site siteA && init_site siteB || fail "init"
-echo "VTI: $(ip -n siteA -d link show vti42 | head -1 | grep -o 'mtu [0-9]*'), WAN $(ip -n siteA link show wanA | grep -o 'mtu [0-9]*')"
+kernel_mtu=$(ip -n siteA link show vti42 | grep -o 'mtu [0-9]*' | cut -d' ' -f2)
+echo "VTI: mtu $kernel_mtu, WAN $(ip -n siteA link show wanA | grep -o 'mtu [0-9]*')"
 : > /tmp/rounds; : > /tmp/algorithms
 for i in $(seq "$rounds"); do
     plain
@@ -86,7 +88,6 @@ echo "variant Mbit/s retransmits fragments-made reassemblies icmp-unreachable"
 cat /tmp/rounds
 sort -u /tmp/algorithms
 echo "path MTU hostA learnt for hostB (last run): $(ip netns exec hostA ip route get 203.0.113.10 | grep -o 'mtu [0-9]*' || echo none)"
-median() { grep "^$1 " /tmp/rounds | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 best=; best_rate=0
 for p in $proposals; do
     r=$(median "$p"); echo "bench: throughput median $p ${r:-?} Mbit/s"

@@ -5,6 +5,7 @@
 # Rounds alternate between the variants in the same guest; medians are printed. Run through
 # Benchmarks/lab.sh, never in CI.
 . "$LAB_ROOT/Tests/Lab/lib/lab.sh"
+. "$LAB_ROOT/Benchmarks/lab/lib.sh"
 topology
 rounds=${BENCH_ROUNDS:-5}
 base="$SCENARIO_DIR/baseline"
@@ -33,7 +34,7 @@ start_baseline() {
 }
 stop_baseline() { for s in siteA siteB; do kill -TERM "$(cat /tmp/$s.charon)" 2>/dev/null; wait "$(cat /tmp/$s.job)" 2>/dev/null; done; }
 stop_vnf() { stop_site siteA; stop_site siteB; }
-clean() { for s in siteA siteB; do ip -n $s xfrm state flush; ip -n $s xfrm policy flush; rm -f /tmp/$s.charon; done; sleep 0.5; }
+clean() { flush_sas; rm -f /tmp/siteA.charon /tmp/siteB.charon; sleep 0.5; }
 
 round() {
     variant=$1
@@ -59,7 +60,6 @@ for i in $(seq "$rounds"); do
     for variant in vnf-ipsec hand-tuned debian-default; do round $variant; done
 done
 cat /tmp/rounds
-median() { grep "^$1 " /tmp/rounds | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {if (NR) print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 vnf=$(median vnf-ipsec); tuned=$(median hand-tuned); stock=$(median debian-default)
 echo "bench: tunnel-up median (s) over $rounds rounds: vnf-ipsec $vnf, hand-tuned charon $tuned, debian-default charon $stock"
 [ -n "$vnf" ] && [ -n "$tuned" ] && echo "bench: vnf-ipsec / hand-tuned = $(echo "scale=2; $vnf / $tuned" | bc)x (target <= 1.2x)"

@@ -141,10 +141,10 @@ struct EnvironmentReader {
         let local = parse(.localIP, expected: endpointHelp, Endpoint.init)
         let remote = parse(.remoteIP, expected: endpointHelp, Endpoint.init)
         config.local = local ?? .any
-        if let mtu = config.vti?.mtu, mtu < 1280, local?.address?.isIPv6 == true || remote?.address?.isIPv6 == true {
+        config.remote = remote ?? .any
+        if let mtu = config.vti?.mtu, mtu < 1280, config.local.address?.isIPv6 == true || config.remote.address?.isIPv6 == true {
             fail(.vtiMTU, value: String(mtu), "must be at least 1280 for a vti6 (IPv6's minimum MTU)")
         }
-        config.remote = remote ?? .any
         config.localPrivateIP = parse(.localPrivateIP, expected: "expected an IPv4 or IPv6 address", IPAddress.init)
         config.setRouteDefaultTable = flag(.setRouteDefaultTable, default: false)
 

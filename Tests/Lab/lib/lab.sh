@@ -22,6 +22,11 @@ ok() { echo "ok: $*"; }
 # ns NAME: a namespace with loopback up.
 ns() { ip netns add "$1"; ip -n "$1" link set lo up; }
 
+# links_up NS...: every link of each namespace up.
+links_up() {
+    for n in "$@"; do for l in $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n $n link set "$l" up; done; done
+}
+
 # The standard four-namespace topology; WAN over IPv4 unless WAN6=1 adds 2001:db8::1/2 too.
 topology() {
     for n in siteA siteB hostA hostB; do ns $n; done
@@ -44,7 +49,7 @@ topology() {
         ip -n hostA addr add 2001:db8:a::10/64 dev eth0 nodad
         ip -n hostB addr add 2001:db8:b::10/64 dev eth0 nodad
     fi
-    for n in siteA siteB hostA hostB; do for l in $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n $n link set "$l" up; done; done
+    links_up siteA siteB hostA hostB
     ip -n hostA route add default via 198.51.100.1
     ip -n hostB route add default via 203.0.113.1
     if [ "${LAN6:-0}" = 1 ]; then

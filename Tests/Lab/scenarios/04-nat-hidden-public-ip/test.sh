@@ -13,7 +13,7 @@ ip -n siteA addr add 198.51.100.1/24 dev lanA
 ip -n siteB addr add 203.0.113.1/24 dev lanB
 ip -n hostA addr add 198.51.100.10/24 dev eth0
 ip -n hostB addr add 203.0.113.10/24 dev eth0
-for n in siteA siteB hostA hostB natA; do for l in $(ip -n $n -o link show | awk -F': ' '{print $2}' | cut -d@ -f1); do ip -n $n link set "$l" up; done; done
+links_up siteA siteB hostA hostB natA
 ip -n siteA route add default via 192.0.2.130
 ip -n hostA route add default via 198.51.100.1
 ip -n hostB route add default via 203.0.113.1
