@@ -7,13 +7,16 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # name=version pins from the image's package file: the lab runs what the image ships.
 runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print $1}')
-# bc: the lab's timings; python3, time, openssl: the on-demand benchmarks.
-build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl"
+# bc: the lab's timings; python3, time, openssl: the on-demand benchmarks; podman, runc, catatonit (kube
+# play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests.
+build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
+  podman runc catatonit debootstrap python3-venv"
 
 missing=()
 for spec in $runtime $build_and_lab; do
   name=${spec%%=*}; want=${spec#*=}; [ "$want" = "$spec" ] && want=""
-  have=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | sed -n 's/^install ok installed //p')
+  # dpkg-query fails for a package it has never seen; under pipefail that must not end the script.
+  have=$(dpkg-query -W -f='${Status} ${Version}' "$name" 2>/dev/null | sed -n 's/^install ok installed //p' || true)
   if [ -z "$have" ] || { [ -n "$want" ] && [ "$have" != "$want" ]; }; then missing+=("$spec"); fi
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -26,6 +29,14 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: WARNING: pinned versions not installable; installing current candidates (run scripts/freeze-versions.sh)" >&2
     apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >/dev/null
   fi
+fi
+# Kubernetes' own schemas for the manifests (PyPI), in a virtual environment of the project's own.
+tools=${VNF_IPSEC_TOOLS:-/opt/vnf-ipsec-tools}
+validator="kubernetes-validate==1.37.0"
+if [ "$("$tools/venv/bin/pip" show kubernetes-validate 2>/dev/null | sed -n 's/^Version: //p' || true)" != "${validator#*==}" ]; then
+  echo "setup: installing $validator into $tools/venv"
+  /usr/bin/python3 -m venv "$tools/venv"
+  "$tools/venv/bin/pip" install -q --disable-pip-version-check "$validator"
 fi
 command -v swift >/dev/null || { echo "setup: swift is not on PATH (expected a Swift 6.x toolchain)" >&2; exit 1; }
 echo "setup: ok"

@@ -25,6 +25,29 @@ struct StrongSwanAcceptanceTests {
         let conns = try charon.swanctl(["--list-conns"]).stdout
         #expect(conns.contains("vnf-ipsec: IKEv\(config.keyExchange == .ikev1 ? "1" : config.keyExchange == .ikev2 ? "2" : "1/2")"), "\(conns)")
         for net in config.localNets + config.remoteNets { #expect(conns.contains(net.description), "\(net) missing from \(conns)") }
+        let plugins = try Self.loadedPlugins(charon)
+        #expect(plugins.contains("kernel-netlink") && plugins.contains("vici"), "not charon's plugin list: \(plugins)")
+        for plugin in Self.pluginsUpstreamTurnsOff { #expect(!plugins.contains(plugin), "charon loaded \(plugin): \(plugins)") }
+    }
+
+    /// Upstream's image turns these off (its config/farp.conf and config/bypass-lan.conf).
+    static let pluginsUpstreamTurnsOff = ["farp", "bypass-lan"]
+
+    /// charon's own word on what it loaded: the `loaded plugins:` line of `swanctl --stats`.
+    static func loadedPlugins(_ charon: CharonInstance) throws -> Set<String> {
+        let stats = try charon.swanctl(["--stats"]).stdout
+        let line = try #require(stats.split(separator: "\n").first { $0.hasPrefix("loaded plugins:") }, "\(stats)")
+        return Set(line.dropFirst("loaded plugins:".count).split(separator: " ").map(String.init))
+    }
+
+    /// The control for the test above: Debian's packaged defaults do load farp, so its absence is our doing.
+    @Test func debianDefaultsLoadFarpWhichTheRenderedConfigurationTurnsOff() throws {
+        let namespace = try NetworkNamespace("acc")
+        defer { namespace.delete() }
+        let stock = "include /etc/strongswan.d/*.conf\ncharon {\n    load_modular = yes\n    plugins {\n        include /etc/strongswan.d/charon/*.conf\n    }\n}\n"
+        let charon = try CharonInstance(in: namespace, strongswanConf: stock, label: "stock")
+        defer { charon.stop() }
+        #expect(try Self.loadedPlugins(charon).contains("farp"))
     }
 
     @Test(arguments: GoldenRenderingTests.cases)

@@ -48,7 +48,13 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
         #expect(config.espProposals.description == "aes192gcm16-aes128gcm16-ecp256,aes192-sha256-modp3072")
         #expect(config.lifetime.seconds == 3600 && config.ikeLifetime.seconds == 10800)
         #expect(config.forceUDPEncapsulation && config.ikeReauthentication)
-        #expect(config.interfaces == ["eth0"])
+        #expect(config.interfaces.isEmpty, "upstream: unset binds charon to all interfaces")
+    }
+
+    @Test func idsDefaultToTheEndpointsAsUpstreamDoes() throws {
+        let text = try swanctl(["IPSEC_LOCALID": nil, "IPSEC_REMOTEID": nil, "IPSEC_LOCALIP": "192.0.2.10", "IPSEC_REMOTEIP": "gw.example.net"])
+        #expect(text.contains("            id = 192.0.2.10\n"), "\(text)")
+        #expect(text.contains("            id = gw.example.net\n"), "a DNS name becomes an FQDN identity: \(text)")
     }
 
     @Test func localAndRemoteIPBecomeAddresses() throws {
@@ -125,7 +131,7 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
     }
 
     @Test func interfacesBindCharon() throws {
-        #expect(try charonConf([:]).contains("    interfaces_use = eth0\n"))
+        #expect(!(try charonConf([:]).contains("interfaces_use")), "unset: all interfaces, as upstream")
         #expect(try charonConf(["IPSEC_INTERFACES": "wan0, wan1"]).contains("    interfaces_use = wan0,wan1\n"))
         #expect(!(try charonConf(["IPSEC_INTERFACES": ""]).contains("interfaces_use")), "set but empty: all interfaces")
     }

@@ -174,7 +174,8 @@ struct EnvironmentReader {
         config.forceUDPEncapsulation = flag(.forceUDP, default: true)
         config.ikeReauthentication = flag(.ikeReauth, default: true)
         if let interfaces = values[ConfigVariable.interfaces.rawValue] {
-            // Set but empty means "all interfaces", as upstream's README says; unset means its default, eth0.
+            // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
+            // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
             config.interfaces = interfaces.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
             for name in config.interfaces where !Self.isInterfaceName(name) {
                 fail(.interfaces, value: interfaces, "'\(name)' is not an interface name (1-15 characters, no spaces or /)")
@@ -221,14 +222,27 @@ struct EnvironmentReader {
         }
     }
 
-    /// Upstream's required lists, reported all at once.
+    /// Upstream's required lists, reported all at once. Like upstream (its _set_default_variables), an ID
+    /// defaults to its side's address and is required only where that address is %any.
     private mutating func requireTunnelVariables(_ config: TunnelConfig, vtiMode: Bool) {
         let required: [ConfigVariable] = vtiMode
             ? [.localIP, .remoteIP, .remoteNet, .psk]
-            : [.localNet, .psk, .remoteID, .localID, .remoteNet]
-        for variable in required where values[variable.rawValue].map({ $0.trimmingSpaces.isEmpty }) ?? true {
+            : [.localNet, .psk, .remoteNet]
+        for variable in required where isUnset(variable) {
             fail(variable, value: nil, "is required" + (vtiMode ? " (route-based mode, IPSEC_VTI_KEY is set)" : ""))
         }
+        if !vtiMode {
+            if config.remote == .any, isUnset(.remoteID) {
+                fail(.remoteID, value: nil, "is required when IPSEC_REMOTEIP is %any or unset (otherwise it defaults to IPSEC_REMOTEIP)")
+            }
+            if config.local == .any, isUnset(.localID) {
+                fail(.localID, value: nil, "is required when IPSEC_LOCALIP is %any or unset (otherwise it defaults to IPSEC_LOCALIP)")
+            }
+        }
+    }
+
+    private func isUnset(_ variable: ConfigVariable) -> Bool {
+        values[variable.rawValue].map { $0.trimmingSpaces.isEmpty } ?? true
     }
 
     private mutating func proposals(_ variable: ConfigVariable, kind: ProposalList.Kind, allowBroken: Bool) -> ProposalList? {

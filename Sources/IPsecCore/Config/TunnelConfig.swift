@@ -41,7 +41,7 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         psk: PreSharedKey? = nil, keyExchange: KeyExchange = .ikev2,
         ikeProposals: ProposalList = .upstreamIKEDefault, espProposals: ProposalList = .upstreamESPDefault,
         lifetime: Lifetime = .oneHour, ikeLifetime: Lifetime = .threeHours,
-        forceUDPEncapsulation: Bool = true, ikeReauthentication: Bool = true, interfaces: [String] = ["eth0"],
+        forceUDPEncapsulation: Bool = true, ikeReauthentication: Bool = true, interfaces: [String] = [],
         debug: Bool = false, vti: VTISettings? = nil, setRouteDefaultTable: Bool = false,
         useManualConfig: Bool = false, manualCharon: Bool = false
     ) {

@@ -70,6 +70,7 @@ public final class Gateway: Service, Sendable {
     // MARK: start-up
 
     private func start() throws -> DaemonProcess {
+        try RequiredCapabilities.check()
         var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         let launch: DaemonProcess.Launch
         if config.useManualConfig {

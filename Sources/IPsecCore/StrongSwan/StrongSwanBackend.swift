@@ -110,11 +110,21 @@ public struct StrongSwanBackend: Backend {
     }
 
     func localIdentity(_ config: TunnelConfig) -> Identity? {
-        config.localID ?? config.local.address.map(Identity.address)
+        config.localID ?? Self.identity(of: config.local)
     }
 
     func remoteIdentity(_ config: TunnelConfig) -> Identity? {
-        config.remoteID ?? config.remote.address.map(Identity.address)
+        config.remoteID ?? Self.identity(of: config.remote)
+    }
+
+    /// Upstream's default ID (its _set_default_variables: `IPSEC_REMOTEID="$IPSEC_REMOTEIP"`): the endpoint
+    /// as written, so a DNS name becomes an FQDN identity; %any has none.
+    static func identity(of endpoint: Endpoint) -> Identity? {
+        switch endpoint {
+        case .any: nil
+        case .address(let address): .address(address)
+        case .hostname(let name): .fqdn(name)
+        }
     }
 
     // MARK: charon
@@ -146,7 +156,11 @@ public struct StrongSwanBackend: Backend {
         // forecast (Debian loads it) marks all traffic to the remote subnets in iptables' mangle table with
         // the CHILD_SA's mark, so a route-based tunnel's packets took the policy path around the VTI: the
         // VTI's MTU, counters and firewall rules never saw them (found in the lab: VTI TX 0 packets).
-        for plugin in ["test-vectors", "gcrypt", "af-alg", "forecast"] {
+        // farp and bypass-lan are off as in upstream's image (its config/farp.conf, config/bypass-lan.conf):
+        // farp answers ARP on the LAN for the remote subnets' addresses (upstream's issue #11), and
+        // bypass-lan installs pass policies for every local subnet it sees, which can exempt remote-bound
+        // traffic from the tunnel. Debian loads farp by default.
+        for plugin in ["test-vectors", "gcrypt", "af-alg", "forecast", "farp", "bypass-lan"] {
             plugins.set(plugin, section: SettingsTree { $0.set("load", "no") })
         }
         charon.set("plugins", section: plugins)
