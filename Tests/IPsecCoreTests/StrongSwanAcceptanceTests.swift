@@ -30,6 +30,26 @@ struct StrongSwanAcceptanceTests {
         for plugin in Self.pluginsUpstreamTurnsOff { #expect(!plugins.contains(plugin), "charon loaded \(plugin): \(plugins)") }
     }
 
+    /// The quoting rule against the real parser: an identity with every character the settings syntax
+    /// treats specially that an identity may hold reaches charon unchanged.
+    @Test func charonReadsAQuotedIdentityBackExactly() throws {
+        let id = "CN=gw #1 {a}, O=x'y=z, OU=a;b"
+        var environment = baseEnvironment
+        environment["IPSEC_LOCALID"] = id
+        let config = try TunnelConfig.load(environment: environment).config
+        let files = StrongSwanBackend().render(config, format: .swanctl)
+        let namespace = try NetworkNamespace("acc")
+        defer { namespace.delete() }
+        let charon = try CharonInstance(in: namespace, strongswanConf: try #require(files.first { $0.path == "strongswan.conf" }).contents,
+                                        label: "quoted-id")
+        defer { charon.stop() }
+        try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
+        let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
+        #expect(load.status == 0, "\(load.output)")
+        let conns = try charon.swanctl(["--list-conns"]).stdout
+        #expect(conns.contains("    id: \(id)\n"), "\(conns)")
+    }
+
     /// Upstream's image turns these off (its config/farp.conf and config/bypass-lan.conf).
     static let pluginsUpstreamTurnsOff = ["farp", "bypass-lan"]
 

@@ -15,9 +15,11 @@ public struct ConfigurationProblem: Error, Sendable, Equatable, CustomStringConv
         self.expected = expected
     }
 
+    /// One line: the name, the value and the message are escaped (``OneLineText``); values are cut short.
     public var description: String {
-        if let shownValue { return "\(variable)=\"\(shownValue)\": \(expected)" }
-        return "\(variable): \(expected)"
+        let name = OneLineText.escaped(variable)
+        if let shownValue { return "\(name)=\"\(OneLineText.escaped(shownValue))\": \(OneLineText.escaped(expected, limit: 400))" }
+        return "\(name): \(OneLineText.escaped(expected, limit: 400))"
     }
 }
 
@@ -46,5 +48,5 @@ public struct ConfigurationWarning: Sendable, Equatable, CustomStringConvertible
         self.variable = variable
         self.message = message
     }
-    public var description: String { "\(variable): \(message)" }
+    public var description: String { "\(OneLineText.escaped(variable)): \(OneLineText.escaped(message, limit: 400))" }
 }

@@ -54,18 +54,32 @@ public enum Identity: Sendable, Hashable, TextRepresentable {
 
     public init?(_ text: String) {
         let trimmed = text.trimmingSpaces
-        guard !trimmed.isEmpty, !trimmed.contains(where: { $0 == "\"" || $0.isNewline || $0 == "\\" }) else { return nil }
+        // No quote, backslash or control character (a tab split ipsec.conf's line): ipsec.secrets' parser
+        // has no escapes, and no real identity holds one.
+        guard !trimmed.isEmpty,
+              !trimmed.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || OneLineText.isControl($0) })
+        else { return nil }
         if trimmed == "%any" {
             self = .any
         } else if let address = IPAddress(trimmed) {
             self = .address(address)
         } else if trimmed.contains("=") {
+            // Every relative distinguished name is TYPE=VALUE, both non-empty (`=` alone is nothing).
+            let parts = trimmed.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces }
+            guard parts.allSatisfy({ part in
+                guard let equals = part.firstIndex(of: "=") else { return false }
+                return !String(part[..<equals]).trimmingSpaces.isEmpty && !String(part[part.index(after: equals)...]).trimmingSpaces.isEmpty
+            }) else { return nil }
             self = .distinguishedName(trimmed)
         } else if trimmed.hasPrefix("@") {
-            guard trimmed.count > 1, !trimmed.contains(" ") else { return nil }
+            // `@name` (FQDN, not resolved) or `@#hex` (a key id); never a second `@`.
+            let rest = trimmed.dropFirst()
+            guard !rest.isEmpty, !rest.contains("@"), !rest.contains(where: \.isWhitespace) else { return nil }
             self = .fqdn(trimmed)
         } else if trimmed.contains("@") {
-            guard !trimmed.contains(" ") else { return nil }
+            let parts = trimmed.split(separator: "@", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, Endpoint.isHostname(String(parts[1])),
+                  !trimmed.contains(where: \.isWhitespace) else { return nil }
             self = .userFQDN(trimmed)
         } else if Endpoint.isHostname(trimmed) {
             self = .fqdn(trimmed)
@@ -81,9 +95,6 @@ public enum Identity: Sendable, Hashable, TextRepresentable {
         case .fqdn(let s), .userFQDN(let s), .distinguishedName(let s): s
         }
     }
-
-    /// Whether strongSwan's config syntax needs the identity quoted (DNs hold spaces and commas).
-    var needsQuoting: Bool { description.contains(where: { $0 == " " || $0 == "," || $0 == "#" }) }
 
 }
 

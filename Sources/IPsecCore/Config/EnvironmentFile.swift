@@ -8,7 +8,7 @@ public struct EnvironmentFile: Sendable, Equatable {
         public var path: String
         public var line: Int
         public var reason: String
-        public var description: String { "\(path):\(line): \(reason)" }
+        public var description: String { "\(OneLineText.escaped(path)):\(line): \(OneLineText.escaped(reason, limit: 400))" }
     }
 
     public init(values: [String: String]) { self.values = values }
@@ -16,10 +16,12 @@ public struct EnvironmentFile: Sendable, Equatable {
     /// Parses the file's text; `path` is only used in error messages.
     public static func parse(_ text: String, path: String) throws(ParseError) -> EnvironmentFile {
         var values: [String: String] = [:]
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on LF, CRLF and CR alike: in Swift "\r\n" is one Character, so splitting on "\n" alone
+        // never splits a CRLF file and its whole text became the first key's value.
+        let lines = text.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }
+        for (index, rawLine) in lines.enumerated() {
             let lineNumber = index + 1
             var line = Substring(rawLine)
-            if line.last == "\r" { line = line.dropLast() }
             line = Substring(String(line).trimmingSpaces)
             if line.isEmpty || line.first == "#" { continue }
             if line.hasPrefix("export ") || line.hasPrefix("export\t") { line = Substring(String(line.dropFirst(7)).trimmingSpaces) }
@@ -40,9 +42,14 @@ public struct EnvironmentFile: Sendable, Equatable {
     private static func parseValue(_ raw: Substring, path: String, line: Int) throws(ParseError) -> String {
         let value = Substring(String(raw).trimmingSpaces)
         guard let quote = value.first, quote == "\"" || quote == "'" else {
-            // Unquoted: a ` #` starts a comment, as in shell.
-            if let comment = value.range(of: " #") { return String(value[..<comment.lowerBound]).trimmingSpaces }
-            return String(value)
+            // Unquoted, as in shell: the value ends at the first blank (space or tab); after it only a
+            // `#` comment may follow. (Shell would run the rest as a command; here it is refused.)
+            guard let blank = value.firstIndex(where: { $0 == " " || $0 == "\t" }) else { return String(value) }
+            let rest = String(value[blank...]).trimmingSpaces
+            guard rest.isEmpty || rest.hasPrefix("#") else {
+                throw ParseError(path: path, line: line, reason: "an unquoted value ends at its first space or tab; quote the value ('...' or \"...\") to keep the rest")
+            }
+            return String(value[..<blank])
         }
         var result = ""
         var index = value.index(after: value.startIndex)

@@ -23,12 +23,30 @@ extension TunnelConfig {
                 let file = try EnvironmentFile.parse(try readFile(path), path: path)
                 reader.values.merge(file.values) { _, fromFile in fromFile }
             } catch let error as EnvironmentFile.ParseError {
-                reader.fail(.envFile, value: path, "cannot be parsed: \(error)")
+                reader.fail(.envFile, value: path, "cannot be parsed: line \(error.line): \(error.reason)")
+            } catch let error as CocoaError {
+                reader.fail(.envFile, value: path, "cannot be read (\(Self.reason(error))); mount the file or unset ENVFILE")
             } catch {
-                reader.fail(.envFile, value: path, "cannot be read (\(error.localizedDescription)); mount the file or unset ENVFILE")
+                reader.fail(.envFile, value: path, "cannot be read (\(error)); mount the file or unset ENVFILE")
             }
+            // The rest of the configuration is in that file: "X is required" for each of its variables
+            // would only bury the one real problem.
+            if !reader.problems.isEmpty { throw ConfigurationErrors(reader.problems, warnings: reader.warnings) }
         }
         return try reader.build(purpose: purpose)
+    }
+
+    /// A file error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").
+    static func reason(_ error: CocoaError) -> String {
+        switch error.code {
+        case .fileReadNoSuchFile, .fileNoSuchFile: "no such file"
+        case .fileReadNoPermission: "permission denied"
+        case .fileReadInapplicableStringEncoding: "not UTF-8 text"
+        case .fileReadTooLarge: "too large"
+        default:
+            if let posix = error.userInfo[NSUnderlyingErrorKey] as? POSIXError { String(cString: strerror(posix.code.rawValue)) }
+            else { "error \(error.code.rawValue)" }
+        }
     }
 
     /// What the configuration is loaded for: decides which variables are required.
@@ -44,7 +62,14 @@ struct EnvironmentReader {
     init(environment: [String: String]) { values = environment }
 
     mutating func fail(_ variable: ConfigVariable, value: String?, _ expected: String) {
-        problems.append(ConfigurationProblem(variable, value: value, expected: expected))
+        problems.append(ConfigurationProblem(variable, value: value.map(redactingSecret), expected: redactingSecret(expected)))
+    }
+
+    /// Any text echoed back with the PSK cut out: a broken file can carry the key inside another value
+    /// (a CRLF ENVFILE once made the whole file the first key's value).
+    func redactingSecret(_ text: String) -> String {
+        guard let secret = values[ConfigVariable.psk.rawValue], secret.count >= 4 else { return text }
+        return text.replacingOccurrences(of: secret, with: "<redacted>")
     }
 
     /// The value, trimmed; nil when unset or blank (upstream treats empty as unset everywhere).
@@ -178,7 +203,7 @@ struct EnvironmentReader {
             // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
             config.interfaces = interfaces.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
             for name in config.interfaces where !Self.isInterfaceName(name) {
-                fail(.interfaces, value: interfaces, "'\(name)' is not an interface name (1-15 characters, no spaces or /)")
+                fail(.interfaces, value: interfaces, "'\(name)' is not an interface name (1-15 characters: letters, digits, -, _ and ., not . or ..)")
             }
         }
 
@@ -273,8 +298,12 @@ struct EnvironmentReader {
         }
     }
 
+    /// 1 to 15 bytes (IFNAMSIZ) of letters, digits, `-`, `_` and `.`, and not `.` or `..`. Linux accepts
+    /// more, but these names reach charon's comma-separated `interfaces_use` list: a comma would add an
+    /// interface, a quote or brace used to end the value.
     static func isInterfaceName(_ name: String) -> Bool {
-        (1...15).contains(name.utf8.count) && !name.contains(where: { $0 == "/" || $0.isWhitespace || $0 == ":" })
+        (1...15).contains(name.utf8.count) && name != "." && name != ".."
+            && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 
     private func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {

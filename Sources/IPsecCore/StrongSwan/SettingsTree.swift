@@ -51,9 +51,10 @@ public struct SettingsTree: Sendable, Hashable {
         for (key, value) in entries {
             switch value {
             case .text(let text):
-                out += "\(pad)\(key) = \(Self.quoted(text))\n"
+                out += "\(pad)\(key) = \(ConfigSyntax.value(text))\n"
             case .list(let items):
-                out += "\(pad)\(key) = \(items.map(Self.quoted).joined(separator: ","))\n"
+                // One value: strongSwan splits it on commas after parsing (items never hold commas).
+                out += "\(pad)\(key) = \(ConfigSyntax.value(items.joined(separator: ",")))\n"
             case .secret(let literal):
                 out += "\(pad)\(key) = \(showSecrets ? literal : "<redacted>")\n"
             case .section(let child):
@@ -63,10 +64,5 @@ public struct SettingsTree: Sendable, Hashable {
         return out
     }
 
-    /// Values with characters the parser treats specially are double-quoted.
-    static func quoted(_ text: String) -> String {
-        let special = text.isEmpty || text.contains(where: { " ,{}=#\"\t".contains($0) })
-        return special ? "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\\\"") + "\"" : text
-    }
 }
 

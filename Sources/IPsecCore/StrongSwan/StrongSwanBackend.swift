@@ -133,6 +133,12 @@ public struct StrongSwanBackend: Backend {
     /// a file mounted there (upstream's way to enable or tune a plugin) still applies. Settings that this
     /// gateway depends on come after the includes so a packaged default cannot undo them.
     public func charonConfiguration(_ config: TunnelConfig, format: ConfigFormat) -> String {
+        Self.header + "include /etc/strongswan.d/*.conf\n\n" + charonSettings(config, format: format).renderedStrongswanConf()
+    }
+
+    /// The settings of strongswan.conf below its top-level include: the `charon` section (a key named
+    /// `include` is the directive that reads the packaged plugin files).
+    func charonSettings(_ config: TunnelConfig, format: ConfigFormat) -> SettingsTree {
         var charon = SettingsTree()
         charon.set("load_modular", "yes")
         var plugins = SettingsTree()
@@ -191,18 +197,16 @@ public struct StrongSwanBackend: Backend {
             charon.set("install_virtual_ip", "no")
         }
         if !config.interfaces.isEmpty { charon.set("interfaces_use", list: config.interfaces) }
-
-        return Self.header + "include /etc/strongswan.d/*.conf\n\n"
-            + SettingsTree { $0.set("charon", section: charon) }.renderedStrongswanConf()
+        return SettingsTree { $0.set("charon", section: charon) }
     }
 
     // MARK: ipsec.conf
 
     public func ipsecConf(_ config: TunnelConfig) -> String {
-        func line(_ key: String, _ value: String) -> String { "    \(key)=\(value)\n" }
+        func line(_ key: String, _ value: String) -> String { "    \(key)=\(ConfigSyntax.value(value))\n" }
         var out = Self.header
         out += "config setup\n"
-        if config.debug { out += line("charondebug", "\"ike 2, cfg 2, knl 2, net 2, chd 2, enc 1\"") }
+        if config.debug { out += line("charondebug", "ike 2, cfg 2, knl 2, net 2, chd 2, enc 1") }
         out += "\nconn %default\n"
         out += line("fragmentation", "yes")
         out += line("dpdaction", "restart")
@@ -218,11 +222,11 @@ public struct StrongSwanBackend: Backend {
         out += "\nconn \(config.connectionName)\n"
         out += line("keyexchange", config.keyExchange.rawValue)
         out += line("left", config.local.description)
-        if let id = config.localID { out += line("leftid", Self.ipsecValue(id)) }
+        if let id = config.localID { out += line("leftid", id.description) }
         if !config.localNets.isEmpty { out += line("leftsubnet", config.localNets.map(\.description).joined(separator: ",")) }
         out += line("leftauth", "psk")
         out += line("right", config.remote.description)
-        if let id = config.remoteID { out += line("rightid", Self.ipsecValue(id)) }
+        if let id = config.remoteID { out += line("rightid", id.description) }
         if !config.remoteNets.isEmpty { out += line("rightsubnet", config.remoteNets.map(\.description).joined(separator: ",")) }
         out += line("rightauth", "psk")
         out += line("auto", config.remote == .any ? "add" : "route")
@@ -237,8 +241,10 @@ public struct StrongSwanBackend: Backend {
         return Self.header + (owners.isEmpty ? "" : owners + " ") + ": PSK \(secret)\n"
     }
 
+    /// ipsec.conf and ipsec.secrets: ConfigSyntax's rule. ipsec.secrets' parser reads quotes but no escapes;
+    /// identities hold no quote, backslash or control character (Identity refuses them), so none is written.
     static func ipsecValue(_ identity: Identity) -> String {
-        identity.needsQuoting ? "\"\(identity)\"" : identity.description
+        ConfigSyntax.value(identity.description)
     }
 }
 
