@@ -15,6 +15,8 @@ public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible 
         case malformedReply
         /// The socket itself failed (open, bind, send, receive) or the namespace could not be entered.
         case system
+        /// Refused before anything was sent: an invalid interface name, a request too large to build.
+        case invalidArgument
         case other
     }
 

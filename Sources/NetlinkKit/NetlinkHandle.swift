@@ -9,6 +9,8 @@ import Glibc
 /// calls on one handle are serialised, so a handle may be shared between tasks.
 public final class NetlinkHandle: Sendable {
     private let socket: Mutex<NetlinkSocket>
+    /// The XFRM socket, opened in the handle's namespace on first use.
+    private let xfrmSocket = Mutex<NetlinkSocket?>(nil)
     /// The namespace the handle works in; nil for the caller's own.
     public let namespace: NetworkNamespacePath?
 
@@ -35,16 +37,20 @@ public final class NetlinkHandle: Sendable {
     /// Creates a VTI (`vti` or `vti6` by the endpoints' family).
     /// - Throws: `.unsupportedLinkKind("vti")` when the kernel has no VTI support, `.exists` when the name is taken.
     public func linkAdd(_ link: VTILink) throws(NetlinkError) {
+        try InterfaceName.validate(link.attributes.name, operation: "link add \(link.attributes.name)")
         _ = try transact([RequestEncoding.addVTI(link)], linkKind: link.kind)
     }
 
     /// Creates a veth pair in this handle's namespace.
     public func linkAdd(_ link: VethLink) throws(NetlinkError) {
+        try InterfaceName.validate(link.attributes.name, operation: "link add \(link.attributes.name)")
+        try InterfaceName.validate(link.peerName, operation: "link add \(link.attributes.name) peer \(link.peerName)")
         _ = try transact([RequestEncoding.addVeth(link)], linkKind: "veth")
     }
 
     /// The link called `name`. - Throws: `.notFound` when there is none.
     public func link(named name: String) throws(NetlinkError) -> Link {
+        try InterfaceName.validate(name, operation: "link get \(name)")
         guard let message = try transact([RequestEncoding.getLink(name: name)]).first?.first else {
             throw .malformed("link get \(name)", "no RTM_NEWLINK in the answer")
         }
@@ -85,6 +91,7 @@ public final class NetlinkHandle: Sendable {
 
     /// Sets a per-interface sysctl in this handle's namespace.
     public func setSysctl(_ setting: InterfaceSysctl, interface: String) throws(NetlinkError) {
+        try InterfaceName.validate(interface, operation: "sysctl \(interface)")
         if let namespace {
             try namespace.entered { () throws(NetlinkError) in try setting.write(interface: interface) }
         } else {
@@ -94,6 +101,7 @@ public final class NetlinkHandle: Sendable {
 
     /// Reads a per-interface sysctl ("0"/"1") in this handle's namespace; nil when absent.
     public func sysctl(_ setting: InterfaceSysctl, interface: String) -> String? {
+        guard InterfaceName.problem(interface) == nil else { return nil }
         let path = setting.path(interface: interface)
         guard let namespace else { return InterfaceSysctl.read(path: path) }
         return try? namespace.entered { () throws(NetlinkError) in InterfaceSysctl.read(path: path) }
@@ -153,5 +161,33 @@ public final class NetlinkHandle: Sendable {
             throw .malformed("route get \(destination)", "no RTM_NEWROUTE in the answer")
         }
         return try ReplyDecoding.route(message)
+    }
+
+    // MARK: IPsec state (XFRM)
+
+    private func withXfrmSocket<R>(_ body: (NetlinkSocket) throws(NetlinkError) -> R) throws(NetlinkError) -> R {
+        try xfrmSocket.withLock { (socket) throws(NetlinkError) -> R in
+            if socket == nil {
+                if let namespace {
+                    socket = try namespace.entered { () throws(NetlinkError) in try NetlinkSocket(protocol: Xfrm.protocolNumber) }
+                } else {
+                    socket = try NetlinkSocket(protocol: Xfrm.protocolNumber)
+                }
+            }
+            return try body(socket!)
+        }
+    }
+
+    /// Every SA in the namespace (`ip xfrm state`).
+    public func xfrmStates() throws(NetlinkError) -> [XfrmState] {
+        let messages = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.dump(Xfrm.dumpStates()) }
+        var states: [XfrmState] = []
+        for message in messages { states.append(try Xfrm.state(message)) }
+        return states
+    }
+
+    /// Deletes one SA. - Throws: `.notFound` when it is gone already.
+    public func xfrmStateDelete(_ state: XfrmState) throws(NetlinkError) {
+        _ = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.transact([Xfrm.deleteState(state)]) }
     }
 }

@@ -12,8 +12,9 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
     private var nextSequence: UInt32
     private var receiveBuffer: [UInt8]
 
-    init() throws(NetlinkError) {
-        guard let socket = mnl_socket_open(NETLINK_ROUTE) else {
+    /// - Parameter netlinkProtocol: NETLINK_ROUTE (links, addresses, routes) or NETLINK_XFRM (IPsec state).
+    init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE) throws(NetlinkError) {
+        guard let socket = mnl_socket_open(netlinkProtocol) else {
             throw NetlinkError(kind: .system, operation: "open rtnetlink socket", errno: Glibc.errno)
         }
         var on: Int32 = 1
@@ -39,6 +40,8 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
     /// back for each, in order. The first kernel error among them is thrown (after all ACKs were read, so the
     /// socket stays in step).
     func transact(_ requests: [NetlinkRequest], linkKind: String? = nil) throws(NetlinkError) -> [[NetlinkMessage]] {
+        // Nothing is sent when any request could not be built.
+        if let broken = requests.first(where: \.overflowed) { throw Self.tooLarge(broken) }
         var results = Array(repeating: [NetlinkMessage](), count: requests.count)
         var firstError: NetlinkError?
         var start = 0
@@ -83,6 +86,7 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
 
     /// A dump request (NLM_F_DUMP): every message until NLMSG_DONE.
     func dump(_ request: NetlinkRequest) throws(NetlinkError) -> [NetlinkMessage] {
+        guard !request.overflowed else { throw Self.tooLarge(request) }
         request.sequence = nextSequence
         let sequence = nextSequence
         nextSequence &+= 1
@@ -145,5 +149,9 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
             }
         }
         return (code, text)
+    }
+
+    static func tooLarge(_ request: NetlinkRequest) -> NetlinkError {
+        NetlinkError(kind: .invalidArgument, operation: request.operation, errno: 0, message: "the request does not fit in one netlink message")
     }
 }

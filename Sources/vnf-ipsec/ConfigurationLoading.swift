@@ -12,12 +12,12 @@ enum ConfigurationLoading {
             return loaded
         } catch {
             warn(error.warnings)
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            printError("error: \(error)")
             throw ExitCode(2)
         }
     }
 
     private static func warn(_ warnings: [ConfigurationWarning]) {
-        for warning in warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in warnings { printError("warning: \(warning)") }
     }
 }

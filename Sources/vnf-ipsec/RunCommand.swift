@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import IPsecCore
 import Logging
 import ServiceLifecycle
@@ -7,7 +10,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the gateway in the foreground: charon as a child, the tunnel configured over VICI (the container's default command).",
-        discussion: "SIGTERM or SIGINT closes the SAs, stops charon, removes routes run added, and exits 0. If charon dies, exits 1 with its last log lines. Invalid configuration: exit 2, nothing started."
+        discussion: "SIGTERM, SIGINT or SIGQUIT closes the SAs, stops charon, removes routes run added, and exits 0. SIGHUP, SIGUSR1 and SIGUSR2 are logged and change nothing; SIGPIPE is ignored. If charon dies or refuses the configuration, exits 1 with the reason. Invalid configuration: exit 2, nothing started. charon never outlives run."
     )
 
     @Flag(help: "On shutdown also remove the VTI that `init` created.")
@@ -17,6 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     var runtimeDirectory = "/run/vnf-ipsec"
 
     func run() async throws {
+        // Before anything can write to a pipe whose reader is gone (OperatorSignals keeps it ignored).
+        signal(SIGPIPE, SIG_IGN)
         let loaded = try ConfigurationLoading.load()
         let logger = Log.bootstrap(debug: loaded.config.debug)
         var options = Gateway.Options()
@@ -24,8 +29,8 @@ struct RunCommand: AsyncParsableCommand {
         options.runtimeDirectory = runtimeDirectory
         let gateway = Gateway(config: loaded.config, options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: gateway)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            services: [.init(service: gateway), .init(service: OperatorSignals(logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
             logger: Logger(label: "vnf-ipsec.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
         do {
             try await group.run()

@@ -59,6 +59,17 @@ struct CLITests {
         #expect(result.stderr.contains(#"ENVFILE="/nonexistent/site.env": cannot be read"#))
     }
 
+    @Test func anEnvFileThatIsNotTextIsNamedInWords() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("vnf-cli-\(UUID().uuidString).env")
+        try Data([0x49, 0x50, 0x3D, 0xFF, 0xFE, 0x0A]).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try vnf(["check"], ["ENVFILE": file.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("cannot be read (not UTF-8 text)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("error 2") && !result.stderr.contains("Code="), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 2, "only the file's problem: \(result.stderr)")
+    }
+
     @Test func theEnvFileWinsOverTheProcessEnvironment() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -97,6 +108,34 @@ struct CLITests {
             let text = try String(contentsOf: file, encoding: .utf8)
             #expect(text.contains(Self.psk) == (expected == 0o600), "\(name): the key belongs only in 0600 files")
         }
+    }
+
+    @Test func renderReplacesALinkAtTheTargetInsteadOfWritingThroughIt() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let victim = dir.deletingLastPathComponent().appendingPathComponent("vnf-cli-victim-\(UUID().uuidString)")
+        try "untouched\n".write(to: victim, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: victim) }
+        try FileManager.default.createSymbolicLink(atPath: dir.appendingPathComponent("swanctl.conf").path, withDestinationPath: victim.path)
+        let result = try vnf(["render", "--out", dir.path])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "untouched\n", "the key was written through the link")
+        let written = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent("swanctl.conf").path)
+        #expect(written[.type] as? FileAttributeType == .typeRegular)
+        #expect(try mode(dir.appendingPathComponent("swanctl.conf")) == 0o600)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix(".") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    @Test(arguments: ["others-can-write", "someone-elses"])
+    func renderRefusesAFolderItCannotTrust(kind: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        if kind == "others-can-write" { chmod(dir.path, 0o777) } else { chown(dir.path, 65534, 65534) }
+        let result = try vnf(["render", "--out", dir.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("cannot write \(dir.path)"), "\(result.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "something was written")
     }
 
     @Test func renderWithABadConfigurationWritesNothing() throws {

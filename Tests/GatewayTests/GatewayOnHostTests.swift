@@ -16,6 +16,18 @@ struct GatewayOnHostTests {
          "IPSEC_INTERFACES": wan]
     }
 
+    /// One gateway with no peer, in a namespace of its own (its WAN the loopback unless named).
+    static func loneSite(_ name: String, wan: String = "lo") throws -> (NetworkNamespace, GatewaySite) {
+        let namespace = try NetworkNamespace(name)
+        do {
+            return (namespace, try GatewaySite(in: namespace, environment: environment(local: "192.0.2.1", remote: "192.0.2.2", localNet: "198.51.100.0/24",
+                                                                                   remoteNet: "203.0.113.0/24", wan: wan)))
+        } catch {
+            namespace.delete()
+            throw error
+        }
+    }
+
     @Test func ikeComesUpStatusReportsItAndSigtermCleansUp() throws {
         let a = try NetworkNamespace("gwa"), b = try NetworkNamespace("gwb")
         defer { a.delete(); b.delete() }
@@ -50,11 +62,8 @@ struct GatewayOnHostTests {
     }
 
     @Test func charonDyingMakesRunExitNonZeroWithItsLastLines() throws {
-        let a = try NetworkNamespace("gwd")
-        defer { a.delete() }
-        let site = try GatewaySite(in: a, environment: Self.environment(local: "192.0.2.1", remote: "192.0.2.2", localNet: "198.51.100.0/24",
-                                                                        remoteNet: "203.0.113.0/24", wan: "lo"))
-        defer { _ = site.terminate() }
+        let (a, site) = try Self.loneSite("gwd")
+        defer { _ = site.terminate(); a.delete() }
         #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log)")
         // Kill charon behind run's back, as an OOM kill would.
         for line in site.survivingCharons() where line.hasSuffix("charon") {
@@ -76,5 +85,59 @@ struct GatewayOnHostTests {
         let (exit, _) = site.terminate()
         #expect(exit == 2)
         #expect(site.log.contains("IPSEC_ESPCIPHER") && !site.log.contains("charon:"))
+    }
+
+    @Test func aSecondRunInTheSameNamespaceIsRefusedAndTheFirstKeepsItsSocket() throws {
+        let (a, site) = try Self.loneSite("gw2")
+        defer { _ = site.terminate(); a.delete() }
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log)")
+        // The second run shares the first one's network and mount namespaces (its /run, charon's socket).
+        var environment = Self.environment(local: "192.0.2.1", remote: "192.0.2.2", localNet: "198.51.100.0/24",
+                                           remoteNet: "203.0.113.0/24", wan: "lo")
+        environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin"
+        let second = try Shell.run(["nsenter", "-t", String(site.pid), "-m", "-n", GatewaySite.binary, "run"], environment: environment, timeout: 20)
+        #expect(second.status == 1, "\(second.output)")
+        #expect(second.output.contains("another vnf-ipsec run (pid \(site.pid))"), "\(second.output)")
+        #expect(!second.output.contains("charon:"), "a second charon was started: \(second.output)")
+        let status = try site.vnfIPsec(["status", "--live"])
+        #expect(status.status == 0, "the first gateway lost its socket: \(status.output)")
+    }
+
+    @Test func charonDiesWithRunEvenWhenRunIsKilled() throws {
+        let (a, site) = try Self.loneSite("gwk")
+        defer { _ = site.terminate(); a.delete() }
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log)")
+        // Long enough that Dispatch has retired idle worker threads: charon must not die with one of those.
+        usleep(6_000_000)
+        #expect(site.survivingCharons().contains { $0.hasSuffix(" charon") }, "charon died early: \(site.log.suffix(800))")
+        kill(site.pid, SIGKILL)
+        #expect(GatewaySite.wait(seconds: 5) { !site.survivingCharons().contains { $0.hasSuffix(" charon") } },
+                "charon outlived a killed run: \(site.survivingCharons())")
+    }
+
+    @Test func hupUsr1Usr2AndPipeDoNotStopTheGatewayAndQuitStopsItCleanly() throws {
+        let (a, site) = try Self.loneSite("gws")
+        defer { _ = site.terminate(); a.delete() }
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log)")
+        for signal in [SIGHUP, SIGUSR1, SIGUSR2, SIGPIPE] {
+            kill(site.pid, signal)
+            usleep(300_000)
+            #expect(site.isRunning, "signal \(signal) stopped run: \(site.log.suffix(800))")
+        }
+        #expect(site.log.contains("SIGHUP: configuration reload is not implemented yet"), "\(site.log.suffix(800))")
+        #expect(try site.vnfIPsec(["status", "--live"]).status == 0)
+        kill(site.pid, SIGQUIT)
+        #expect(GatewaySite.wait(seconds: 5) { !site.isRunning })
+        let (exit, _) = site.terminate()
+        #expect(exit == 0, "\(site.log.suffix(800))")
+        #expect(site.survivingCharons().isEmpty, "\(site.survivingCharons())")
+    }
+
+    @Test func anInterfaceThatDoesNotExistIsNamedAtStart() throws {
+        let (a, site) = try Self.loneSite("gwn", wan: "lo,wan7")
+        defer { _ = site.terminate(); a.delete() }
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log)")
+        #expect(site.log.contains("IPSEC_INTERFACES names wan7, which this network namespace does not have"), "\(site.log.prefix(1500))")
+        #expect(!site.log.contains("IPSEC_INTERFACES names lo,"))
     }
 }

@@ -12,11 +12,8 @@ struct StrongSwanAcceptanceTests {
     func swanctlLoadsTheRenderedConnectionAndSecret(name: String) throws {
         let config = try GoldenRenderingTests.config(name)
         let files = StrongSwanBackend().render(config, format: .swanctl)
-        let namespace = try NetworkNamespace("acc")
-        defer { namespace.delete() }
-        let charon = try CharonInstance(in: namespace, strongswanConf: try #require(files.first { $0.path == "strongswan.conf" }).contents,
-                                        label: name)
-        defer { charon.stop() }
+        let (namespace, charon) = try Self.charon(running: files, label: name)
+        defer { charon.stop(); namespace.delete() }
         try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
         let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
         #expect(load.status == 0, "swanctl refused \(name): \(load.output)")
@@ -30,6 +27,34 @@ struct StrongSwanAcceptanceTests {
         for plugin in Self.pluginsUpstreamTurnsOff { #expect(!plugins.contains(plugin), "charon loaded \(plugin): \(plugins)") }
     }
 
+    /// `check` refuses exactly the proposals charon refuses when the connection is loaded: each case is
+    /// judged by ProposalList and by charon's load-conn, and the two must agree.
+    @Test func proposalChecksAgreeWithCharon() throws {
+        let ike = ["aes128-sha256", "aes128-sha256-modp3072", "aes128gcm16-ecp256", "aes128gcm16-prfsha256-ecp256",
+                   "aes128gcm16-sha256-ecp256", "sha256-modp3072", "aes128gcm16-aes128-sha256-prfsha256-ecp256",
+                   "chacha20poly1305-prfsha256-x25519", "aes256-sha384-ecp384"]
+        let esp = ["aes128-sha256", "aes128gcm16", "sha256-modp3072", "aes128", "aes128gcm16-aes128-sha256",
+                   "chacha20poly1305-x25519", "aes128gcm16-ecp256", "aes256-sha512-modp4096"]
+        let config = try TunnelConfig.load(environment: baseEnvironment).config
+        let files = StrongSwanBackend().render(config, format: .swanctl)
+        let (namespace, charon) = try Self.charon(running: files, label: "proposals")
+        defer { charon.stop(); namespace.delete() }
+        let swanctl = try #require(files.first { $0.path == "swanctl.conf" }).contents
+        for (kind, key, list) in [(ProposalList.Kind.ike, "        proposals = ", ike), (.esp, "                esp_proposals = ", esp)] {
+            for proposal in list {
+                let line = try #require(swanctl.split(separator: "\n").first { $0.hasPrefix(key) })
+                let conf = swanctl.replacingOccurrences(of: String(line), with: key + proposal)
+                let path = charon.folder + "/proposal.conf"
+                try conf.write(toFile: path, atomically: true, encoding: .utf8)
+                let load = try charon.swanctl(["--load-conns", "--file", path])
+                let charonAccepts = load.status == 0 && load.stdout.contains("successfully loaded 1 connections")
+                // Encryption without integrity charon takes; check refuses it as weak (IPSEC_ALLOW_WEAK_CIPHERS).
+                let weAccept = (try? ProposalList.parse(proposal, kind: kind, requireIntegrity: false).get()) != nil
+                #expect(weAccept == charonAccepts, "\(kind) \(proposal): check \(weAccept ? "accepts" : "refuses"), charon: \(load.output)")
+            }
+        }
+    }
+
     /// The quoting rule against the real parser: an identity with every character the settings syntax
     /// treats specially that an identity may hold reaches charon unchanged.
     @Test func charonReadsAQuotedIdentityBackExactly() throws {
@@ -38,16 +63,25 @@ struct StrongSwanAcceptanceTests {
         environment["IPSEC_LOCALID"] = id
         let config = try TunnelConfig.load(environment: environment).config
         let files = StrongSwanBackend().render(config, format: .swanctl)
-        let namespace = try NetworkNamespace("acc")
-        defer { namespace.delete() }
-        let charon = try CharonInstance(in: namespace, strongswanConf: try #require(files.first { $0.path == "strongswan.conf" }).contents,
-                                        label: "quoted-id")
-        defer { charon.stop() }
+        let (namespace, charon) = try Self.charon(running: files, label: "quoted-id")
+        defer { charon.stop(); namespace.delete() }
         try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
         let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
         #expect(load.status == 0, "\(load.output)")
         let conns = try charon.swanctl(["--list-conns"]).stdout
         #expect(conns.contains("    id: \(id)\n"), "\(conns)")
+    }
+
+    /// A real charon in a throwaway namespace, started with the rendered strongswan.conf.
+    static func charon(running files: [RenderedFile], label: String) throws -> (NetworkNamespace, CharonInstance) {
+        let namespace = try NetworkNamespace("acc")
+        do {
+            let conf = try #require(files.first { $0.path == "strongswan.conf" }).contents
+            return (namespace, try CharonInstance(in: namespace, strongswanConf: conf, label: label))
+        } catch {
+            namespace.delete()
+            throw error
+        }
     }
 
     /// Upstream's image turns these off (its config/farp.conf and config/bypass-lan.conf).

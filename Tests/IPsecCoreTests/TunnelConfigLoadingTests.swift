@@ -58,9 +58,10 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
     }
 
     @Test func localAndRemoteIPBecomeAddresses() throws {
-        let text = try swanctl(["IPSEC_LOCALIP": "192.0.2.10", "IPSEC_REMOTEIP": "2001:db8::2"])
+        let text = try swanctl(["IPSEC_LOCALIP": "192.0.2.10", "IPSEC_REMOTEIP": "192.0.2.20"])
         #expect(text.contains("        local_addrs = 192.0.2.10\n"))
-        #expect(text.contains("        remote_addrs = 2001:db8::2\n"))
+        #expect(text.contains("        remote_addrs = 192.0.2.20\n"))
+        #expect(try swanctl(["IPSEC_LOCALIP": "2001:db8::1", "IPSEC_REMOTEIP": "2001:db8::2"]).contains("        remote_addrs = 2001:db8::2\n"))
         #expect(try ipsecConf(["IPSEC_LOCALIP": "%any"]).contains("    left=%any\n"))
     }
 

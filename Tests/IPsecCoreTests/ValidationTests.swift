@@ -28,6 +28,27 @@ import Testing
         ("IPSEC_ALLOW_WEAK_PSK", "maybe", "expected yes or no"),
         ("IPSEC_ALLOW_WEAK_CIPHERS", "maybe", "expected yes or no"),
         ("ENVFILE", "/nonexistent/env", "cannot be read"),
+        // What charon would refuse when loading the connection (proposal.c), or what cannot work at run time.
+        ("IPSEC_IKECIPHER", "aes128-sha256", "lacks a key exchange group"),
+        ("IPSEC_IKECIPHER", "aes128gcm16-ecp256", "lacks a PRF"),
+        ("IPSEC_IKECIPHER", "aes128gcm16-aes128-sha256-ecp256", "mixes AEAD ciphers"),
+        ("IPSEC_ESPCIPHER", "sha256-modp3072", "lacks an encryption algorithm"),
+        ("IPSEC_ESPCIPHER", "aes128", "encrypts without integrity"),
+        ("IPSEC_LOCALIP", "0.0.0.0", "is the unspecified address"),
+        ("IPSEC_REMOTEIP", "127.0.0.1", "is a loopback address"),
+        ("IPSEC_REMOTEIP", "255.255.255.255", "is the broadcast address"),
+        ("IPSEC_REMOTEIP", "224.0.0.5", "is a multicast address"),
+        ("IPSEC_REMOTEIP", "::1", "is the loopback address"),
+        ("IPSEC_REMOTEIP", "192.0.2.1", "equals IPSEC_LOCALIP"),
+        ("IPSEC_REMOTEIP", "2001:db8::2", "IKE runs over one family"),
+        ("IPSEC_LOCALPRIVIP", "2001:db8::5", "the tunnel's endpoints are IPv4"),
+        ("IPSEC_LIFETIME", "1", "must be at least 20s"),
+        ("IPSEC_IKELIFETIME", "3000d", "must be at most 7d"),
+        ("IPSEC_LOCALID", "=", "expected an IP address, FQDN"),
+        ("IPSEC_REMOTEID", "@@", "expected an IP address, FQDN"),
+        ("IPSEC_LOCALID", "gw\tb.example.net", "expected an IP address, FQDN"),
+        ("IPSEC_INTERFACES", "..", "is not an interface name"),
+        ("IPSEC_INTERFACES", "wan\u{1b}[2J", "is not an interface name"),
     ]
 
     @Test(arguments: badValues)
@@ -79,8 +100,34 @@ import Testing
         #expect(found.map(\.variable) == ["IPSEC_VTI_KEY", "IPSEC_LOCALIP", "IPSEC_REMOTEIP"])
     }
 
+    @Test(arguments: [("IPSEC_VTI_STATICROUTES", "0.0.0.0/0", "would replace the default route"),
+                      ("IPSEC_VTI_STATICROUTES", "203.0.113.0/24,192.0.2.0/24", "contains the peer's own address 192.0.2.2")])
+    func vtiRoutesThatWouldBreakTheTunnelAreRefused(variable: String, value: String, expected: String) {
+        let found = problems([variable: value, "IPSEC_VTI_KEY": "42"])
+        #expect(found.map(\.variable) == [variable], "\(found)")
+        #expect(found.first?.expected.contains(expected) == true, "\(found)")
+    }
+
+    @Test func aPSKOverFourKilobytesIsRefusedWithoutBeingShown() {
+        let huge = String(repeating: "k3y-", count: 20_000)
+        let found = problems(["IPSEC_PSK": huge])
+        #expect(found.map(\.variable) == ["IPSEC_PSK"] && found.first?.expected.contains("at most 4096") == true)
+        #expect(!found.map(\.description).joined().contains("k3y-k3y-"))
+    }
+
+    @Test(arguments: ["SET_ROUTE_DEFAULT_TABLES", "DEGUB", "ENV_FILE", "ipsec_psk", "Ipsec_LocalIP"])
+    func misspeltVariablesWithoutThePrefixAreNamed(name: String) throws {
+        let warnings = try load([name: "x"]).warnings
+        #expect(warnings.map(\.variable) == [name], "\(warnings)")
+        #expect(warnings.first?.message.contains("did you mean") == true, "\(warnings)")
+    }
+
+    @Test func theRestOfTheEnvironmentIsNotOurBusiness() throws {
+        #expect(try load(["PATH": "/bin", "HOME": "/root", "HOSTNAME": "gw", "TERM": "xterm", "DEBIAN_FRONTEND": "x"]).warnings.isEmpty)
+    }
+
     @Test func weakPSKIsRefusedUnlessAllowedAndNeverShown() {
-        for weak in ["short-key", "123456789012345678901234"] {
+        for weak in ["short-key", "123456789012345678901234", "ééééééééééééééé", String(repeating: "x", count: 32)] {
             let found = problems(["IPSEC_PSK": weak])
             #expect(found.map(\.variable) == ["IPSEC_PSK"])
             #expect(found.allSatisfy { $0.shownValue == nil && !$0.description.contains(weak) })

@@ -79,3 +79,30 @@ public struct IPNetwork: Sendable, Hashable, TextRepresentable {
     public var description: String { "\(address)/\(prefixLength)" }
 
 }
+
+extension IPAddress {
+    /// Why this address cannot be a tunnel endpoint (nil when it can): no peer is reached at, or from,
+    /// the unspecified, loopback, broadcast or a multicast address.
+    public var unusableAsEndpoint: String? {
+        let b = bytes
+        if b.allSatisfy({ $0 == 0 }) { return "is the unspecified address" }
+        switch self {
+        case .v4:
+            if b[0] == 127 { return "is a loopback address" }
+            if b[0] >= 224 && b[0] <= 239 { return "is a multicast address" }
+            if b.allSatisfy({ $0 == 255 }) { return "is the broadcast address" }
+        case .v6:
+            if b[0..<15].allSatisfy({ $0 == 0 }) && b[15] == 1 { return "is the loopback address" }
+            if b[0] == 0xFF { return "is a multicast address" }
+        }
+        return nil
+    }
+}
+
+extension IPNetwork {
+    /// Whether `address` lies inside this network.
+    public func contains(_ address: IPAddress) -> Bool {
+        guard address.isIPv6 == self.address.isIPv6 else { return false }
+        return IPNetwork(address: address, prefixLength: prefixLength).masked.address == masked.address
+    }
+}

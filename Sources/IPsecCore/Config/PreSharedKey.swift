@@ -12,10 +12,15 @@ public struct PreSharedKey: Sendable, Hashable, CustomStringConvertible, CustomD
     /// Why this key is too weak to use unprotected, or nil when it is fine.
     /// Short keys and all-digit keys fall to offline dictionary attacks on captured IKE exchanges.
     public var weakness: String? {
-        if secret.utf8.count < 20 { return "is shorter than 20 characters" }
+        if secret.count < 20 { return "is shorter than 20 characters" }
         if secret.allSatisfy(\.isNumber) { return "is made only of digits" }
+        if Set(secret).count == 1 { return "repeats one character" }
         return nil
     }
+
+    /// The longest key accepted. charon's VICI messages are bounded (a key of 65,535 bytes or more cannot
+    /// be loaded at all, and the gateway sat there without its key), and no real PSK comes close.
+    public static let maximumBytes = 4096
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()

@@ -27,9 +27,19 @@ public struct ProposalList: Sendable, Hashable, CustomStringConvertible, Codable
         case empty
         case emptyProposal(position: Int)
         case unknownAlgorithm(String)
+        /// The proposal lacks an algorithm type charon requires for this kind (e.g. an IKE proposal without
+        /// a key exchange group, an ESP proposal without encryption).
+        case incomplete(position: Int, missing: String)
+        /// AEAD (GCM, CCM, ChaCha20-Poly1305) and classic ciphers in one proposal: charon refuses the mix.
+        case mixesAEAD(position: Int)
+        /// ESP with a classic cipher and no integrity algorithm: charon accepts it, but the packets can be
+        /// altered undetected (RFC 8221 forbids it), so it counts as a weak cipher.
+        case unauthenticated(position: Int)
     }
 
-    public static func parse(_ text: String, kind: Kind) -> Result<ProposalList, ParseError> {
+    /// Parses and checks the list as charon would; `requireIntegrity: false` lets ESP encrypt without
+    /// integrity (weak, for IPSEC_ALLOW_WEAK_CIPHERS).
+    public static func parse(_ text: String, kind: Kind, requireIntegrity: Bool = true) -> Result<ProposalList, ParseError> {
         var body = text.trimmingSpaces.lowercased()
         var strict = false
         if body.hasSuffix("!") {
@@ -47,6 +57,11 @@ public struct ProposalList: Sendable, Hashable, CustomStringConvertible, Codable
             }
             for token in tokens where !StrongSwanAlgorithms.isKnown(token, kind: kind) {
                 return .failure(.unknownAlgorithm(token))
+            }
+            switch StrongSwanAlgorithms.structuralProblem(tokens, kind: kind, position: index + 1) {
+            case nil: break
+            case .unauthenticated? where !requireIntegrity: break
+            case let problem?: return .failure(problem)
             }
             proposals.append(tokens)
         }
@@ -105,6 +120,35 @@ enum StrongSwanAlgorithms {
 
     static let broken: Set<String> = ["des", "3des", "md5", "md5_128", "prfmd5", "null", "modp768", "modp1024",
                                       "modp1024s160"]
+
+    /// AEAD ciphers: they authenticate themselves, so they take no integrity algorithm (null_aes*gmac too).
+    static func isAEAD(_ token: String) -> Bool {
+        token.contains("gcm") || token.contains("ccm") || token == "chacha20poly1305" || token.hasPrefix("null_aes")
+    }
+
+    /// What charon's proposal check (libstrongswan's proposal.c) refuses when the connection is loaded:
+    /// every proposal needs an encryption algorithm; classic ciphers need an integrity algorithm; IKE needs
+    /// a key exchange group and a PRF (given, or derived from the integrity algorithm); AEAD and classic
+    /// ciphers do not mix.
+    static func structuralProblem(_ tokens: [String], kind: ProposalList.Kind, position: Int) -> ProposalList.ParseError? {
+        let ciphers = tokens.filter { encryption.contains($0) }
+        guard !ciphers.isEmpty else { return .incomplete(position: position, missing: "an encryption algorithm") }
+        let aead = ciphers.filter(isAEAD)
+        if !aead.isEmpty, aead.count != ciphers.count { return .mixesAEAD(position: position) }
+        let hasIntegrity = tokens.contains { integrity.contains($0) }
+        if aead.isEmpty, !hasIntegrity {
+            return kind == .esp ? .unauthenticated(position: position) : .incomplete(position: position, missing: "an integrity algorithm (e.g. sha256)")
+        }
+        if kind == .ike {
+            if !tokens.contains(where: { keyExchange.contains($0) }) {
+                return .incomplete(position: position, missing: "a key exchange group (e.g. ecp256 or modp3072)")
+            }
+            if !aead.isEmpty, !hasIntegrity, !tokens.contains(where: { pseudoRandom.contains($0) }) {
+                return .incomplete(position: position, missing: "a PRF (e.g. prfsha256), which AEAD ciphers need")
+            }
+        }
+        return nil
+    }
 
     static func isKnown(_ token: String, kind: ProposalList.Kind) -> Bool {
         if encryption.contains(token) || integrity.contains(token) || keyExchange.contains(token) { return true }

@@ -41,11 +41,11 @@ extension TunnelConfig {
         switch error.code {
         case .fileReadNoSuchFile, .fileNoSuchFile: "no such file"
         case .fileReadNoPermission: "permission denied"
-        case .fileReadInapplicableStringEncoding: "not UTF-8 text"
+        case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: "not UTF-8 text"
         case .fileReadTooLarge: "too large"
         default:
             if let posix = error.userInfo[NSUnderlyingErrorKey] as? POSIXError { String(cString: strerror(posix.code.rawValue)) }
-            else { "error \(error.code.rawValue)" }
+            else { error.localizedDescription }
         }
     }
 
@@ -214,6 +214,9 @@ struct EnvironmentReader {
                 fail(.psk, value: nil, "the key \(weakness); use a long random string (e.g. `openssl rand -base64 32`) or set IPSEC_ALLOW_WEAK_PSK=yes")
             }
             if secret.contains(where: \.isNewline) { fail(.psk, value: nil, "must be a single line") }
+            if secret.utf8.count > PreSharedKey.maximumBytes {
+                fail(.psk, value: nil, "is \(secret.utf8.count) bytes long; at most \(PreSharedKey.maximumBytes) are accepted")
+            }
             config.psk = psk
         }
 
@@ -272,13 +275,23 @@ struct EnvironmentReader {
 
     private mutating func proposals(_ variable: ConfigVariable, kind: ProposalList.Kind, allowBroken: Bool) -> ProposalList? {
         guard let text = nonEmpty(variable) else { return nil }
-        switch ProposalList.parse(text, kind: kind) {
+        var parsed = ProposalList.parse(text, kind: kind)
+        if case .failure(.unauthenticated) = parsed, allowBroken {
+            parsed = ProposalList.parse(text, kind: kind, requireIntegrity: false)
+        }
+        switch parsed {
         case .failure(.empty):
             fail(variable, value: text, "no proposal given")
         case .failure(.emptyProposal(let position)):
             fail(variable, value: text, "proposal \(position) is empty (stray comma or dash?)")
         case .failure(.unknownAlgorithm(let token)):
             fail(variable, value: text, "'\(token)' is not an algorithm strongSwan knows for \(kind == .ike ? "IKE" : "ESP"); see strongSwan's cipher suite list")
+        case .failure(.incomplete(let position, let missing)):
+            fail(variable, value: text, "proposal \(position) lacks \(missing); charon would refuse it")
+        case .failure(.unauthenticated(let position)):
+            fail(variable, value: text, "proposal \(position) encrypts without integrity (packets could be altered undetected); add e.g. sha256 or use aes256gcm16, or set IPSEC_ALLOW_WEAK_CIPHERS=yes")
+        case .failure(.mixesAEAD(let position)):
+            fail(variable, value: text, "proposal \(position) mixes AEAD ciphers (GCM, CCM, ChaCha20-Poly1305) with classic ones; charon refuses that, put them in separate proposals")
         case .success(let list):
             let broken = list.brokenAlgorithms
             if !broken.isEmpty, !allowBroken {
@@ -292,8 +305,15 @@ struct EnvironmentReader {
 
     private mutating func warnUnknownVariables() {
         let known = Set(ConfigVariable.allCases.map(\.rawValue))
-        for name in values.keys.sorted() where name.hasPrefix("IPSEC_") && !known.contains(name) {
-            let hint = ConfigVariable.closest(to: name).map { "; did you mean \($0.rawValue)?" } ?? ""
+        // Without the IPSEC_ prefix only near misses of our three unprefixed names (or of any name in the
+        // wrong case) are reported: the rest of the environment (PATH, HOME, …) is none of our business.
+        let unprefixed = ConfigVariable.allCases.filter { !$0.rawValue.hasPrefix("IPSEC_") }
+        for name in values.keys.sorted() where !known.contains(name) {
+            let upper = name.uppercased()
+            let nearUnprefixed = unprefixed.first { editDistance(upper, $0.rawValue) <= 2 }
+            guard upper.hasPrefix("IPSEC_") || known.contains(upper) || nearUnprefixed != nil else { continue }
+            let suggestion = known.contains(upper) ? ConfigVariable(rawValue: upper) : (ConfigVariable.closest(to: name) ?? nearUnprefixed)
+            let hint = suggestion.map { "; did you mean \($0.rawValue)?" } ?? ""
             warnings.append(ConfigurationWarning(variable: name, message: "is not a variable vnf-ipsec knows and is ignored\(hint)"))
         }
     }
@@ -306,7 +326,14 @@ struct EnvironmentReader {
             && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 
-    private func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {
+    private mutating func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {
+        if !config.useManualConfig {
+            // What each value allowed but the whole cannot do; a variable already in error is not repeated.
+            let named = Set(problems.map(\.variable))
+            for violation in config.invariantViolations() where !named.contains(violation.variable.rawValue) {
+                fail(violation.variable, value: nonEmpty(violation.variable) ?? violation.value, violation.reason)
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationErrors(problems, warnings: warnings) }
         return LoadedConfiguration(config: config, warnings: warnings)
     }

@@ -50,8 +50,16 @@ public final class DaemonProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: launch.executable) else {
             throw LaunchError(executable: launch.executable, reason: "no executable at this path")
         }
-        process.executableURL = URL(fileURLWithPath: launch.executable)
-        process.arguments = launch.arguments
+        // The daemon must never outlive us, even when we are SIGKILLed or crash and no shutdown code runs:
+        // util-linux's setpriv sets PR_SET_PDEATHSIG (SIGTERM, so charon still removes its SAs) and execs
+        // the daemon, which keeps the pid. Without setpriv (not Linux) the daemon starts directly.
+        if FileManager.default.isExecutableFile(atPath: Self.setpriv) {
+            process.executableURL = URL(fileURLWithPath: Self.setpriv)
+            process.arguments = ["--pdeathsig", "TERM", "--", launch.executable] + launch.arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: launch.executable)
+            process.arguments = launch.arguments
+        }
         process.environment = launch.environment
         process.standardInput = FileHandle.nullDevice
         let output = Pipe()
@@ -69,6 +77,7 @@ public final class DaemonProcess: Sendable {
             }
         }
         let exited = self.exited
+        let ended = DispatchSemaphore(value: 0)
         process.terminationHandler = { finished in
             let status = finished.terminationStatus
             let waiters = exited.withLock { state -> [CheckedContinuation<Int32, Never>] in
@@ -77,13 +86,32 @@ public final class DaemonProcess: Sendable {
                 return state.waiters
             }
             for waiter in waiters { waiter.resume(returning: status) }
+            ended.signal()
         }
-        do {
-            try process.run()
-        } catch {
-            throw LaunchError(executable: launch.executable, reason: "\(error)")
+        // The kernel sends the parent-death signal when the *thread* that spawned the child exits, and
+        // the threads of Swift's and Dispatch's pools come and go. So the daemon is spawned from a thread
+        // of its own that lives exactly as long as the daemon does.
+        let started = DispatchSemaphore(value: 0)
+        let failure = Locked<String?>(nil)
+        let process = self.process
+        let spawner = Thread {
+            do {
+                try process.run()
+            } catch {
+                failure.withLock { $0 = "\(error)" }
+            }
+            started.signal()
+            if failure.withLock({ $0 }) == nil { ended.wait() }
+        }
+        spawner.name = "vnf-ipsec daemon parent"
+        spawner.start()
+        started.wait()
+        if let reason = failure.withLock({ $0 }) {
+            throw LaunchError(executable: launch.executable, reason: reason)
         }
     }
+
+    static let setpriv = "/usr/bin/setpriv"
 
     public var processIdentifier: Int32 { process.processIdentifier }
 

@@ -34,7 +34,14 @@ public final class Gateway: Service, Sendable {
     private struct State: Sendable {
         var daemon: DaemonProcess?
         var stopping = false
+        /// Why charon could not be configured (its VICI error): the gateway stops instead of idling.
+        var configurationFailure: String?
+        /// Held while the gateway runs; released when the gateway object goes away.
+        var lock: InstanceLock?
         var installedRoutes: [Route] = []
+        /// The operator's own main-table routes to the same destinations that ours replaced: put back when
+        /// ours go, so stopping the gateway restores the host's routing as it found it.
+        var replacedRoutes: [Route] = []
     }
 
     public init(config: TunnelConfig, options: Options = Options(), logger: Logger) {
@@ -46,7 +53,19 @@ public final class Gateway: Service, Sendable {
     public func run() async throws {
         let daemon = try start()
         state.withLock { $0.daemon = daemon }
-        let configured = Task.detached { [self] in try await self.configureOverVICI(daemon) }
+        let configured = Task.detached { [self] in
+            do {
+                try await self.configureOverVICI(daemon)
+            } catch {
+                // A gateway whose tunnel charon refused is useless while it looks alive: say why, loudly,
+                // and stop, so the container exits non-zero and the operator sees the reason.
+                guard !state.withLock({ $0.stopping }), daemon.exitStatus == nil else { throw error }
+                logger.error("charon did not take the configuration: \(error)")
+                state.withLock { $0.configurationFailure = "\(error)" }
+                await self.stop(daemon)
+                throw error
+            }
+        }
         let status = await withGracefulShutdownHandler {
             await daemon.waitForExit()
         } onGracefulShutdown: { [self] in
@@ -59,6 +78,10 @@ public final class Gateway: Service, Sendable {
             logger.debug("VICI configuration ended: \(error)")
         }
         removeInstalledRoutes()
+        removeSecretFiles()
+        if let failure = state.withLock({ $0.configurationFailure }) {
+            throw GatewayError.notStarted("charon did not take the configuration: \(failure)")
+        }
         if state.withLock({ $0.stopping }) {
             if options.teardownVTI { removeVTI() }
             logger.info("stopped")
@@ -71,6 +94,7 @@ public final class Gateway: Service, Sendable {
 
     private func start() throws -> DaemonProcess {
         try RequiredCapabilities.check()
+        warnAboutMissingInterfaces()
         var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         let launch: DaemonProcess.Launch
         if config.useManualConfig {
@@ -90,10 +114,45 @@ public final class Gateway: Service, Sendable {
             launch = .init(executable: options.charonPath, environment: environment)
             logger.info("starting charon", metadata: ["config": "\(options.runtimeDirectory)"])
         }
-        // A stale socket from a previous run would make us talk to nobody.
-        if !config.useManualConfig { unlink(options.viciSocket) }
+        // One gateway per charon socket: the lock, not the socket, decides. Only its holder may remove a
+        // stale socket left by a crashed run; a second run must not unlink a live charon's socket.
+        let lock = try InstanceLock(path: options.viciSocket + ".lock")
+        state.withLock { $0.lock = lock }
+        if !config.useManualConfig {
+            unlink(options.viciSocket)
+            removeSAsLeftByAnEarlierCharon()
+        }
         return try DaemonProcess(launch) { line in
-            FileHandle.standardOutput.write(Data(("charon: " + line + "\n").utf8))
+            // The throwing write: with SIGPIPE ignored a vanished reader is an error to drop, not a crash.
+            try? FileHandle.standardOutput.write(contentsOf: Data(("charon: " + line + "\n").utf8))
+        }
+    }
+
+    /// A charon that was killed (SIGKILL, OOM) leaves its SAs in the kernel; the next one negotiates new
+    /// ones beside them and the old stay until their hard lifetime. We hold the lock, so no charon of ours
+    /// runs: the SAs between this tunnel's two endpoints are leftovers and go. Nobody else's are touched.
+    private func removeSAsLeftByAnEarlierCharon() {
+        guard let remote = config.remote.address?.inetAddress else { return }
+        let local = config.local.address?.inetAddress
+        func between(_ a: InetAddress, _ b: InetAddress) -> Bool {
+            (a == remote && (local == nil || b == local)) || (b == remote && (local == nil || a == local))
+        }
+        do {
+            let handle = try NetlinkHandle()
+            let stale = try handle.xfrmStates().filter { between($0.source, $0.destination) }
+            for sa in stale { try? handle.xfrmStateDelete(sa) }
+            if !stale.isEmpty { logger.notice("removed \(stale.count) SAs an earlier charon left between \(local.map { "\($0)" } ?? "%any") and \(remote)") }
+        } catch {
+            logger.warning("could not check for SAs left by an earlier charon: \(error)")
+        }
+    }
+
+    /// charon silently ignores an interface in `interfaces_use` that does not exist, and then never
+    /// negotiates: say so at start.
+    private func warnAboutMissingInterfaces() {
+        guard !config.interfaces.isEmpty, let handle = try? NetlinkHandle() else { return }
+        for name in config.interfaces where (try? handle.linkIfPresent(named: name)) == nil {
+            logger.warning("IPSEC_INTERFACES names \(name), which this network namespace does not have; charon will not use it")
         }
     }
 
@@ -198,25 +257,32 @@ public final class Gateway: Service, Sendable {
         if up, installed.isEmpty {
             guard case .address(let remote) = config.remote else { return }
             let path = try handle.routeGet(to: remote.inetAddress)
+            let existing = try handle.routes(table: .main)
             var routes: [Route] = []
+            var replaced: [Route] = []
             for network in config.remoteNets where network.address.isIPv6 == remote.isIPv6 {
                 var route = Route(destination: network.inetPrefix,
                                   outputInterface: path.outputInterface, gateway: path.gateway)
                 route.preferredSource = config.localPrivateIP?.inetAddress
+                let previous = existing.filter { $0.destination == route.destination && $0.metric == route.metric }
                 try handle.ensureRoute(route)
                 routes.append(route)
+                for old in previous where old != route {
+                    replaced.append(old)
+                    logger.notice("main-table route \(old) replaced while the tunnel is up; it is restored when the tunnel goes down")
+                }
                 logger.info("main-table route added: \(route)")
             }
-            state.withLock { $0.installedRoutes = routes }
+            state.withLock { $0.installedRoutes = routes; $0.replacedRoutes = replaced }
         } else if !up, !installed.isEmpty {
             removeInstalledRoutes()
         }
     }
 
     private func removeInstalledRoutes() {
-        let routes = state.withLock { state -> [Route] in
-            defer { state.installedRoutes = [] }
-            return state.installedRoutes
+        let (routes, replaced) = state.withLock { state -> ([Route], [Route]) in
+            defer { state.installedRoutes = []; state.replacedRoutes = [] }
+            return (state.installedRoutes, state.replacedRoutes)
         }
         guard !routes.isEmpty, let handle = try? NetlinkHandle() else { return }
         for route in routes {
@@ -225,6 +291,14 @@ public final class Gateway: Service, Sendable {
                 logger.info("main-table route removed: \(route)")
             } catch {
                 logger.warning("removing main-table route \(route): \(error)")
+            }
+        }
+        for route in replaced {
+            do {
+                try handle.routeAdd(route)
+                logger.info("main-table route restored: \(route)")
+            } catch {
+                logger.warning("restoring main-table route \(route): \(error)")
             }
         }
     }
@@ -239,6 +313,12 @@ public final class Gateway: Service, Sendable {
             try? client.unloadConnection(named: config.connectionName)
         }
         await daemon.stop(grace: .seconds(2))
+    }
+
+    /// swanctl.conf holds the PSK; it was written for operators to inspect while the gateway runs and
+    /// must not outlive it.
+    private func removeSecretFiles() {
+        unlink(options.runtimeDirectory + "/swanctl.conf")
     }
 
     private func removeVTI() {

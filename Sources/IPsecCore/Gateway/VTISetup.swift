@@ -63,9 +63,16 @@ public struct VTISetup: Sendable {
                 report.append("mtu \(mtu): set (was \(current.attributes.mtu.map(String.init) ?? "unknown"))")
             }
         }
-        if let address {
-            let wanted = InterfaceAddress(interfaceIndex: index, local: address.local, peer: address.peer)
+        let wanted = address.map { InterfaceAddress(interfaceIndex: index, local: $0.local, peer: $0.peer) }
+        if let wanted {
             report.append("address \(wanted): " + (try handle.ensureAddress(wanted) == .created ? "added" : "already present"))
+        }
+        // The VTI is init's own: an address on it that the configuration no longer names is an earlier
+        // configuration's, and keeping it would leave two p2p addresses answering. (IPv6 link-local
+        // addresses are the kernel's.)
+        for stale in try handle.addresses(interfaceIndex: index) where stale != wanted && !Self.isLinkLocal(stale.local.address) {
+            try handle.addressDelete(stale)
+            report.append("address \(stale): removed (no longer configured)")
         }
         try handle.linkSetUp(named: name)
         for destination in routes {
@@ -73,6 +80,11 @@ public struct VTISetup: Sendable {
             report.append("route \(destination) dev \(name): " + (try handle.ensureRoute(route) == .created ? "added" : "already present"))
         }
         return report
+    }
+
+    static func isLinkLocal(_ address: InetAddress) -> Bool {
+        let bytes = address.bytes
+        return bytes.count == 16 && bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80
     }
 
     /// Removes the VTI (its addresses and routes go with it). Absent already is fine.

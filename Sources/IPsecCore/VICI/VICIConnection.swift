@@ -10,6 +10,9 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
 
     public let socketPath: String
     private let fd: Int32
+    /// The bound of one whole request or stream (not of each receive: a peer trickling one byte at a
+    /// time must not hold a caller forever). `.zero`: no bound.
+    private var timeout: Duration = .zero
 
     /// Connects. - Throws: `.unavailable` when nobody listens at `socketPath`.
     public init(socketPath: String = VICIConnection.defaultSocket, timeout: Duration = .seconds(10)) throws(VICIError) {
@@ -42,8 +45,15 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
 
     /// Bounds every later read and write; `.zero` waits forever (event listeners).
     public func setTimeout(_ timeout: Duration) {
+        self.timeout = timeout
+        setSocketTimeout(timeout)
+    }
+
+    private func setSocketTimeout(_ timeout: Duration) {
         let (seconds, attoseconds) = timeout.components
         var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        // A positive bound below a microsecond would read as zero, which means "wait forever".
+        if timeout > .zero, value.tv_sec == 0, value.tv_usec == 0 { value.tv_usec = 1 }
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
     }
@@ -59,17 +69,32 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
         }
     }
 
+    /// The next packet, bounded by the timeout per receive (event listeners wake up periodically).
     public func receive() throws(VICIError) -> VICIPacket {
-        let header = try read(4)
-        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-        guard length > 0, length <= Self.maximumPacket else { throw .malformed("packet length \(length)") }
-        return try VICIPacket.decode(try read(length)[...])
+        try receive(until: nil)
     }
 
-    private func read(_ count: Int) throws(VICIError) -> [UInt8] {
+    private func receive(until deadline: ContinuousClock.Instant?) throws(VICIError) -> VICIPacket {
+        let header = try read(4, until: deadline)
+        let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
+        guard length > 0, length <= Self.maximumPacket else { throw .malformed("packet length \(length)") }
+        return try VICIPacket.decode(try read(length, until: deadline)[...])
+    }
+
+    private var requestDeadline: ContinuousClock.Instant? {
+        timeout == .zero ? nil : ContinuousClock.now + timeout
+    }
+
+    private func read(_ count: Int, until deadline: ContinuousClock.Instant?) throws(VICIError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var have = 0
+        defer { if deadline != nil { setSocketTimeout(timeout) } }
         while have < count {
+            if let deadline {
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else { throw .io("charon did not answer in time on \(socketPath)") }
+                setSocketTimeout(remaining)
+            }
             let n = buffer[have...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n < 0, errno == EINTR { continue }
             if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw .io("charon did not answer in time on \(socketPath)") }
@@ -81,9 +106,10 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
 
     /// Sends a command and returns charon's response message.
     public func request(_ command: String, _ message: VICIMessage = VICIMessage()) throws(VICIError) -> VICIMessage {
+        let deadline = requestDeadline
         try send(VICIPacket(kind: .commandRequest, name: command, message: message))
         while true {
-            let answer = try receive()
+            let answer = try receive(until: deadline)
             switch answer.kind {
             case .commandResponse: return answer.message
             case .commandUnknown: throw .unknownCommand(command)
@@ -96,12 +122,13 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
     /// A streamed command (`list-sas` streams `list-sa` events): registers for `event`, sends the command,
     /// collects every event until the response, then unregisters.
     public func stream(_ command: String, event: String, _ message: VICIMessage = VICIMessage()) throws(VICIError) -> (events: [VICIMessage], response: VICIMessage) {
-        try register(event)
+        let deadline = requestDeadline
+        try register(event, until: deadline)
         try send(VICIPacket(kind: .commandRequest, name: command, message: message))
         var events: [VICIMessage] = []
         var response: VICIMessage?
         while response == nil {
-            let answer = try receive()
+            let answer = try receive(until: deadline)
             switch answer.kind {
             case .event where answer.name == event: events.append(answer.message)
             case .commandResponse: response = answer.message
@@ -109,23 +136,31 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
             default: continue
             }
         }
-        try unregister(event)
+        try unregister(event, until: deadline)
         return (events, response!)
     }
 
     public func register(_ event: String) throws(VICIError) {
-        try send(VICIPacket(kind: .eventRegister, name: event))
-        try confirm(event)
+        try register(event, until: requestDeadline)
     }
 
     public func unregister(_ event: String) throws(VICIError) {
-        try send(VICIPacket(kind: .eventUnregister, name: event))
-        try confirm(event)
+        try unregister(event, until: requestDeadline)
     }
 
-    private func confirm(_ event: String) throws(VICIError) {
+    private func register(_ event: String, until deadline: ContinuousClock.Instant?) throws(VICIError) {
+        try send(VICIPacket(kind: .eventRegister, name: event))
+        try confirm(event, until: deadline)
+    }
+
+    private func unregister(_ event: String, until deadline: ContinuousClock.Instant?) throws(VICIError) {
+        try send(VICIPacket(kind: .eventUnregister, name: event))
+        try confirm(event, until: deadline)
+    }
+
+    private func confirm(_ event: String, until deadline: ContinuousClock.Instant?) throws(VICIError) {
         while true {
-            let answer = try receive()
+            let answer = try receive(until: deadline)
             switch answer.kind {
             case .eventConfirm: return
             case .eventUnknown: throw .unknownCommand(event)

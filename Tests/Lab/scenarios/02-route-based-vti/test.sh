@@ -33,5 +33,10 @@ grep -q "mtu 1400: set (was 1480)" /tmp/siteA.log && grep -q "mtu 1400: already 
 ip -n siteA link show vti42 | grep -q "mtu 1400 " && ok "vti42 mtu 1400" || fail "vti42: $(ip -n siteA link show vti42 | head -1)"
 ip netns exec hostA ping -c1 -W2 -M do -s 1372 203.0.113.10 >/dev/null && ok "1400-byte DF packet crosses" || fail "1400-byte DF packet did not cross"
 ip netns exec hostA ping -c1 -W2 -M do -s 1373 203.0.113.10 2>&1 | grep -q "mtu = 1400" && ok "1401-byte DF packet refused with mtu 1400" || fail "1401-byte DF packet: no frag-needed with mtu 1400"
+# A changed p2p address replaces the old one; it does not join it (the old would keep answering).
+EXTRA_ENV="IPSEC_VTI_IPADDR_LOCAL=169.254.43.1/30 IPSEC_VTI_IPADDR_PEER=169.254.43.2/30" init_site siteA || fail "init with new p2p addresses"
+addrs=$(ip -n siteA -4 addr show dev vti42 | grep -c inet)
+ip -n siteA addr show dev vti42 | grep -q "inet 169.254.43.1 peer 169.254.43.2/30" && [ "$addrs" = 1 ] \
+    && ok "init replaced the p2p address" || fail "vti42 addresses after a change: $(ip -n siteA -4 addr show dev vti42 | grep inet)"
 [ "${LAB_DEMO:-0}" = 1 ] && { echo "DEMO-BEGIN"; status_of siteA; ip netns exec hostA ping -c3 203.0.113.10; echo "DEMO-END"; }
 finish
