@@ -5,8 +5,11 @@ let package = Package(
     name: "vnf-ipsec",
     platforms: [.macOS(.v13)],
     products: [
+        .library(name: "IPAddresses", targets: ["IPAddresses"]),
         .library(name: "IPsecCore", targets: ["IPsecCore"]),
+        .library(name: "VICI", targets: ["VICI"]),
         .library(name: "NetlinkKit", targets: ["NetlinkKit"]),
+        .library(name: "GatewayRuntime", targets: ["GatewayRuntime"]),
         .executable(name: "vnf-ipsec", targets: ["vnf-ipsec"]),
     ],
     dependencies: [
@@ -24,11 +27,20 @@ let package = Package(
             pkgConfig: "libmnl",
             providers: [.apt(["libmnl-dev"])]
         ),
-        .target(name: "NetlinkKit", dependencies: ["CLibmnl"]),
+        // The one address type, shared by the model and netlink: a leaf that needs only the C library.
+        .target(name: "IPAddresses"),
+        .target(name: "NetlinkKit", dependencies: ["CLibmnl", "IPAddresses"]),
+        // The pure library: the typed tunnel model and its rules, the backend protocol, strongSwan's
+        // rendering. No processes, no sockets, no netlink.
+        .target(name: "IPsecCore", dependencies: ["IPAddresses"]),
+        // charon's VICI protocol: a codec and a client over its unix socket. Knows nothing of the model.
+        .target(name: "VICI"),
+        // What runs: charon supervised as a child, configured over VICI, the kernel programmed through
+        // NetlinkKit, all under swift-service-lifecycle.
         .target(
-            name: "IPsecCore",
+            name: "GatewayRuntime",
             dependencies: [
-                "NetlinkKit",
+                "IPsecCore", "VICI", "NetlinkKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -37,6 +49,8 @@ let package = Package(
             name: "vnf-ipsec",
             dependencies: [
                 "IPsecCore",
+                "VICI",
+                "GatewayRuntime",
                 "NetlinkKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,11 +70,12 @@ let package = Package(
         ),
         .testTarget(
             name: "VICITests",
-            dependencies: ["IPsecCore", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["VICI", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "GatewayTests",
-            dependencies: ["IPsecCore", "NetlinkKit", "TestSupport"]
+            dependencies: ["GatewayRuntime", "IPsecCore", "VICI", "NetlinkKit", "TestSupport",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "DocsTests",

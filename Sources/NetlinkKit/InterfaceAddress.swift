@@ -2,16 +2,16 @@
 public struct InterfaceAddress: Sendable, Hashable, CustomStringConvertible {
     public var interfaceIndex: Int32
     /// The local address and the prefix length (of the peer's prefix for point-to-point).
-    public var local: InetPrefix
-    public var peer: InetAddress?
+    public var local: IPNetwork
+    public var peer: IPAddress?
 
-    public init(interfaceIndex: Int32, local: InetPrefix, peer: InetAddress? = nil) {
+    public init(interfaceIndex: Int32, local: IPNetwork, peer: IPAddress? = nil) {
         self.interfaceIndex = interfaceIndex
         self.local = local
         self.peer = peer
     }
 
     public var description: String {
-        peer.map { "\(local.address) peer \($0)/\(local.length)" } ?? local.description
+        peer.map { "\(local.address) peer \($0)/\(local.prefixLength)" } ?? local.description
     }
 }

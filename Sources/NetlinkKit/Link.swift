@@ -18,14 +18,14 @@ public struct LinkAttributes: Sendable, Hashable {
 /// key are routed through it.
 public struct VTILink: Sendable, Hashable {
     public var attributes: LinkAttributes
-    public var local: InetAddress
-    public var remote: InetAddress
+    public var local: IPAddress
+    public var remote: IPAddress
     public var inputKey: UInt32
     public var outputKey: UInt32
     /// Index of the underlying device (0: any).
     public var underlyingLink: UInt32 = 0
 
-    public init(name: String, local: InetAddress, remote: InetAddress, key: UInt32, underlyingLink: UInt32 = 0) {
+    public init(name: String, local: IPAddress, remote: IPAddress, key: UInt32, underlyingLink: UInt32 = 0) {
         attributes = LinkAttributes(name: name)
         self.local = local
         self.remote = remote
@@ -52,7 +52,7 @@ public struct VethLink: Sendable, Hashable {
 /// A link as the kernel reports it.
 public struct Link: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
-        case vti(local: InetAddress?, remote: InetAddress?, inputKey: UInt32, outputKey: UInt32)
+        case vti(local: IPAddress?, remote: IPAddress?, inputKey: UInt32, outputKey: UInt32)
         case veth
         /// Any other kind (`dummy`, `bridge` …), or `nil` for devices without link info (loopback, physical).
         case other(String?)

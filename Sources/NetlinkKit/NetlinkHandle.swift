@@ -156,7 +156,7 @@ public final class NetlinkHandle: Sendable {
     }
 
     /// The route the kernel would use to reach `destination` (`ip route get`).
-    public func routeGet(to destination: InetAddress) throws(NetlinkError) -> Route {
+    public func routeGet(to destination: IPAddress) throws(NetlinkError) -> Route {
         guard let message = try transact([RequestEncoding.getRoute(to: destination)]).first?.first else {
             throw .malformed("route get \(destination)", "no RTM_NEWROUTE in the answer")
         }

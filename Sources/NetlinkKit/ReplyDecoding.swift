@@ -13,7 +13,7 @@ enum ReplyDecoding {
         let flags = payload.readU32(at: payload.startIndex + 8)
         var attributes = LinkAttributes(name: "", index: index, isUp: flags & UInt32(IFF_UP.rawValue) != 0)
         var kindName: String?
-        var vti: (local: InetAddress?, remote: InetAddress?, ikey: UInt32, okey: UInt32) = (nil, nil, 0, 0)
+        var vti: (local: IPAddress?, remote: IPAddress?, ikey: UInt32, okey: UInt32) = (nil, nil, 0, 0)
         for attribute in try NetlinkAttribute.parse(payload.dropFirst(16), operation: operation) {
             switch Int(attribute.kind) {
             case Int(IFLA_IFNAME): attributes.name = attribute.string
@@ -26,8 +26,8 @@ enum ReplyDecoding {
                             switch Int(data.kind) {
                             case Int(IFLA_VTI_IKEY): vti.ikey = UInt32(bigEndian: try data.u32(operation))
                             case Int(IFLA_VTI_OKEY): vti.okey = UInt32(bigEndian: try data.u32(operation))
-                            case Int(IFLA_VTI_LOCAL): vti.local = InetAddress(bytes: Array(data.value))
-                            case Int(IFLA_VTI_REMOTE): vti.remote = InetAddress(bytes: Array(data.value))
+                            case Int(IFLA_VTI_LOCAL): vti.local = IPAddress(bytes: Array(data.value))
+                            case Int(IFLA_VTI_REMOTE): vti.remote = IPAddress(bytes: Array(data.value))
                             default: break
                             }
                         }
@@ -53,15 +53,18 @@ enum ReplyDecoding {
         }
         let prefixLength = payload[payload.startIndex + 1]
         let index = payload.readI32(at: payload.startIndex + 4)
-        var local: InetAddress?, address: InetAddress?
+        var local: IPAddress?, address: IPAddress?
         for attribute in try NetlinkAttribute.parse(payload.dropFirst(8), operation: operation) {
-            if attribute.kind == UInt16(IFA_LOCAL) { local = InetAddress(bytes: Array(attribute.value)) }
-            if attribute.kind == UInt16(IFA_ADDRESS) { address = InetAddress(bytes: Array(attribute.value)) }
+            if attribute.kind == UInt16(IFA_LOCAL) { local = IPAddress(bytes: Array(attribute.value)) }
+            if attribute.kind == UInt16(IFA_ADDRESS) { address = IPAddress(bytes: Array(attribute.value)) }
         }
         // IPv6 addresses carry only IFA_ADDRESS; IPv4 carries both, and they differ for point-to-point.
         guard let mine = local ?? address else { throw .malformed(operation, "address on link \(index) without IFA_LOCAL/IFA_ADDRESS") }
         let peer = (local != nil && address != nil && local != address) ? address : nil
-        return InterfaceAddress(interfaceIndex: index, local: InetPrefix(mine, length: prefixLength), peer: peer)
+        guard let network = IPNetwork(address: mine, prefixLength: Int(prefixLength)) else {
+            throw .malformed(operation, "prefix length \(prefixLength) longer than the address")
+        }
+        return InterfaceAddress(interfaceIndex: index, local: network, peer: peer)
     }
 
     static func route(_ message: NetlinkMessage) throws(NetlinkError) -> Route {
@@ -74,25 +77,25 @@ enum ReplyDecoding {
         let destinationLength = payload[payload.startIndex + 1]
         var table = UInt32(payload[payload.startIndex + 4])
         let protocolID = payload[payload.startIndex + 5]
-        var destination: InetAddress?
-        var route = Route(destination: InetPrefix(InetAddress(bytes: [0, 0, 0, 0])!, length: 0))
+        var destination: IPAddress?
+        var route = Route(destination: IPNetwork(host: IPAddress(bytes: [0, 0, 0, 0])!))
         for attribute in try NetlinkAttribute.parse(payload.dropFirst(12), operation: operation) {
             switch Int(attribute.kind) {
-            case Int(RTA_DST.rawValue): destination = InetAddress(bytes: Array(attribute.value))
+            case Int(RTA_DST.rawValue): destination = IPAddress(bytes: Array(attribute.value))
             case Int(RTA_OIF.rawValue): route.outputInterface = Int32(bitPattern: try attribute.u32(operation))
-            case Int(RTA_GATEWAY.rawValue): route.gateway = InetAddress(bytes: Array(attribute.value))
+            case Int(RTA_GATEWAY.rawValue): route.gateway = IPAddress(bytes: Array(attribute.value))
             case Int(RTA_PRIORITY.rawValue): route.metric = try attribute.u32(operation)
-            case Int(RTA_PREFSRC.rawValue): route.preferredSource = InetAddress(bytes: Array(attribute.value))
+            case Int(RTA_PREFSRC.rawValue): route.preferredSource = IPAddress(bytes: Array(attribute.value))
             case Int(RTA_TABLE.rawValue): table = try attribute.u32(operation)
             default: break
             }
         }
-        let unspecified = InetAddress(bytes: [UInt8](repeating: 0, count: family == UInt8(AF_INET6) ? 16 : 4))!
+        let unspecified = IPAddress(bytes: [UInt8](repeating: 0, count: family == UInt8(AF_INET6) ? 16 : 4))!
         let address = destination ?? unspecified
-        guard destinationLength <= address.bitWidth else {
+        guard let network = IPNetwork(address: address, prefixLength: Int(destinationLength)) else {
             throw .malformed(operation, "prefix length \(destinationLength) longer than the address")
         }
-        route.destination = InetPrefix(address, length: destinationLength)
+        route.destination = network
         route.table = RouteTable(table)
         route.protocolID = protocolID
         return route

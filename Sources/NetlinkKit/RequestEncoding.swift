@@ -15,7 +15,7 @@ enum RequestEncoding {
     }
 
     static func ifaddrmsg(_ address: InterfaceAddress) -> [UInt8] {
-        [address.local.address.family, address.local.length, 0, 0] + le32(UInt32(bitPattern: address.interfaceIndex))
+        [address.local.address.family, UInt8(address.local.prefixLength), 0, 0] + le32(UInt32(bitPattern: address.interfaceIndex))
     }
 
     static func rtmsg(family: UInt8, destinationLength: UInt8, table: UInt8, protocolID: UInt8, scope: UInt8, type: UInt8) -> [UInt8] {
@@ -118,12 +118,12 @@ enum RequestEncoding {
         case .add, .replace:
             // iproute2: link scope for an IPv4 route without gateway, universe otherwise.
             let scope = (!destination.address.isIPv6 && route.gateway == nil) ? UInt8(RT_SCOPE_LINK.rawValue) : UInt8(RT_SCOPE_UNIVERSE.rawValue)
-            header = rtmsg(family: destination.address.family, destinationLength: destination.length, table: inlineTable,
+            header = rtmsg(family: destination.address.family, destinationLength: UInt8(destination.prefixLength), table: inlineTable,
                            protocolID: route.protocolID, scope: scope, type: UInt8(RTN_UNICAST))
             flags = change == .add ? create : replace
             type = UInt16(RTM_NEWROUTE)
         case .delete:
-            header = rtmsg(family: destination.address.family, destinationLength: destination.length, table: inlineTable,
+            header = rtmsg(family: destination.address.family, destinationLength: UInt8(destination.prefixLength), table: inlineTable,
                            protocolID: 0, scope: UInt8(RT_SCOPE_NOWHERE.rawValue), type: 0)
             flags = plain
             type = UInt16(RTM_DELROUTE)
@@ -145,9 +145,9 @@ enum RequestEncoding {
                        operation: "route list")
     }
 
-    static func getRoute(to destination: InetAddress) -> NetlinkRequest {
+    static func getRoute(to destination: IPAddress) -> NetlinkRequest {
         let request = NetlinkRequest(type: UInt16(RTM_GETROUTE), flags: plain,
-                                     familyHeader: rtmsg(family: destination.family, destinationLength: destination.bitWidth,
+                                     familyHeader: rtmsg(family: destination.family, destinationLength: UInt8(destination.bitWidth),
                                                          table: 0, protocolID: 0, scope: 0, type: 0),
                                      operation: "route get \(destination)")
         request.put(Int(RTA_DST.rawValue), bytes: destination.bytes)

@@ -19,17 +19,17 @@ public struct RouteTable: Sendable, Hashable, CustomStringConvertible, Expressib
 
 /// A unicast route (vishvananda/netlink's Route).
 public struct Route: Sendable, Hashable, CustomStringConvertible {
-    public var destination: InetPrefix
+    public var destination: IPNetwork
     public var outputInterface: Int32?
-    public var gateway: InetAddress?
-    public var preferredSource: InetAddress?
+    public var gateway: IPAddress?
+    public var preferredSource: IPAddress?
     public var metric: UInt32?
     public var table: RouteTable
     /// RTPROT_*: 3 (boot) is what `ip route add` uses; kernel routes say 2.
     public var protocolID: UInt8 = 3
 
-    public init(destination: InetPrefix, outputInterface: Int32? = nil, gateway: InetAddress? = nil,
-                preferredSource: InetAddress? = nil, metric: UInt32? = nil, table: RouteTable = .main) {
+    public init(destination: IPNetwork, outputInterface: Int32? = nil, gateway: IPAddress? = nil,
+                preferredSource: IPAddress? = nil, metric: UInt32? = nil, table: RouteTable = .main) {
         self.destination = destination
         self.outputInterface = outputInterface
         self.gateway = gateway

@@ -3,8 +3,8 @@ import CLibmnl
 /// An IPsec SA in the kernel (an XFRM state), as `ip xfrm state` lists it: enough to recognise whose it
 /// is and to delete it. The keys themselves are not read.
 public struct XfrmState: Sendable, Hashable, CustomStringConvertible {
-    public var source: InetAddress
-    public var destination: InetAddress
+    public var source: IPAddress
+    public var destination: IPAddress
     /// The SPI in host order.
     public var spi: UInt32
     /// IPPROTO_ESP (50), IPPROTO_AH (51) or IPPROTO_COMP (108).
@@ -13,7 +13,7 @@ public struct XfrmState: Sendable, Hashable, CustomStringConvertible {
     /// The SA's mark (`mark 0x2a/0xffffffff`), part of its identity in the kernel.
     public var mark: (value: UInt32, mask: UInt32)?
 
-    public init(source: InetAddress, destination: InetAddress, spi: UInt32, protocolID: UInt8, requestID: UInt32 = 0,
+    public init(source: IPAddress, destination: IPAddress, spi: UInt32, protocolID: UInt8, requestID: UInt32 = 0,
                 mark: (value: UInt32, mask: UInt32)? = nil) {
         self.source = source
         self.destination = destination
@@ -54,8 +54,8 @@ enum Xfrm {
     /// sizeof(struct xfrm_usersa_id): daddr 16, spi 4, family 2, proto 1, pad 1.
     static let userSAIDLength = 24
 
-    static func address(_ bytes: ArraySlice<UInt8>, family: UInt16) -> InetAddress? {
-        InetAddress(bytes: Array(bytes.prefix(family == 10 ? 16 : 4)))
+    static func address(_ bytes: ArraySlice<UInt8>, family: UInt16) -> IPAddress? {
+        IPAddress(bytes: Array(bytes.prefix(family == 10 ? 16 : 4)))
     }
 
     /// An XFRM_MSG_NEWSA message of a dump; bounds-checked, `.malformedReply` when it does not fit.

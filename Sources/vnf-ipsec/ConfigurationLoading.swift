@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GatewayRuntime
 import IPsecCore
+import VICI
 
 /// Reads the configuration from the process environment for a command; on failure prints every problem
 /// to stderr and exits 2, before anything is started or changed.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import GatewayRuntime
 import IPsecCore
+import VICI
 import NetlinkKit
 
 struct InitCommand: ParsableCommand {

@@ -1,23 +1,32 @@
 import Logging
-import ServiceLifecycle
 import UnixSignals
 
-/// The signals an operator or the system may send `run` besides SIGTERM/SIGINT/SIGQUIT (which stop it
-/// cleanly): each is caught, so none kills the gateway at once and orphans charon.
+/// Every signal an operator or the system may send `run`, read from one `UnixSignalsSequence`, so that
+/// none kills the gateway at once and orphans charon:
+/// - SIGTERM, SIGINT, SIGQUIT: a clean stop (`stop` starts the service group's graceful shutdown).
 /// - SIGHUP: logged; the running configuration stays (reloading is not implemented yet).
 /// - SIGUSR1, SIGUSR2: logged and otherwise ignored.
-/// - SIGPIPE: ignored; a reader of our stdout that went away must not take the tunnel down.
-struct OperatorSignals: Service {
+///
+/// SIGPIPE is not trapped here but ignored outright (`SIG_IGN`, see RunCommand): trapped through Dispatch,
+/// one SIGPIPE made every later signal, SIGTERM included, go unhandled (found by the gateway tests).
+struct OperatorSignals {
     let logger: Logger
 
-    func run() async throws {
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1, .sigusr2, .sigpipe)
-        for await signal in signals.cancelOnGracefulShutdown() {
+    /// Handles signals until the surrounding task is cancelled.
+    func run(stop: @escaping @Sendable () async -> Void) async {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sigquit, .sighup, .sigusr1, .sigusr2)
+        var stopping = false
+        for await signal in signals {
             switch signal {
+            case .sigterm, .sigint, .sigquit:
+                if stopping {
+                    logger.notice("\(signal) received again; already stopping")
+                } else {
+                    stopping = true
+                    await stop()
+                }
             case .sighup:
                 logger.notice("SIGHUP: configuration reload is not implemented yet; the running configuration stays")
-            case .sigpipe:
-                continue
             default:
                 logger.notice("\(signal) ignored; SIGTERM or SIGINT stop the gateway")
             }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import GatewayRuntime
 import IPsecCore
+import VICI
 
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,7 +2,9 @@ import ArgumentParser
 #if canImport(Glibc)
 import Glibc
 #endif
+import GatewayRuntime
 import IPsecCore
+import VICI
 import Logging
 import ServiceLifecycle
 
@@ -20,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
     var runtimeDirectory = "/run/vnf-ipsec"
 
     func run() async throws {
-        // Before anything can write to a pipe whose reader is gone (OperatorSignals keeps it ignored).
+        // A reader of our stdout that went away must not take the tunnel down: writes fail instead.
         signal(SIGPIPE, SIG_IGN)
         let loaded = try ConfigurationLoading.load()
         let logger = Log.bootstrap(debug: loaded.config.debug)
@@ -29,11 +31,16 @@ struct RunCommand: AsyncParsableCommand {
         options.runtimeDirectory = runtimeDirectory
         let gateway = Gateway(config: loaded.config, options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: gateway), .init(service: OperatorSignals(logger: logger))],
-            gracefulShutdownSignals: [.sigterm, .sigint, .sigquit],
+            services: [.init(service: gateway)],
             logger: Logger(label: "vnf-ipsec.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
         do {
-            try await group.run()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                tasks.addTask { await OperatorSignals(logger: logger).run { await group.triggerGracefulShutdown() } }
+                // The gateway's end (asked for or not) is the command's end; the signal reader goes with it.
+                try await tasks.next()
+                tasks.cancelAll()
+            }
         } catch {
             logger.critical("\(error)")
             throw ExitCode.failure

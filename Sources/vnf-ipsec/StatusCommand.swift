@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import GatewayRuntime
 import IPsecCore
+import VICI
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -133,4 +133,39 @@ import Yams
         #expect(graph.status == 0, "\(graph.output)")
         #expect(graph.stdout.contains(URL(fileURLWithPath: copy).lastPathComponent), "\(graph.output)")
     }
+
+    /// docs/architecture.md draws the module graph: every library and executable target of Package.swift
+    /// has its section and its line in the diagram, with exactly the dependencies the manifest gives it.
+    @Test func architecturePageMatchesThePackageGraph() throws {
+        // Its own scratch folder: the running `swift test` holds the lock on .build.
+        let scratch = NSTemporaryDirectory() + "vnf-ipsec-dump-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let dump = try Shell.run(["swift", "package", "--package-path", Self.root.path, "--scratch-path", scratch, "dump-package"], timeout: 120)
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let manifest = try #require(try JSONSerialization.jsonObject(with: Data(dump.stdout.utf8)) as? [String: Any])
+        let all = manifest["targets"] as? [[String: Any]] ?? []
+        let targets = all.filter { ["regular", "executable"].contains($0["type"] as? String) && ($0["name"] as? String) != "TestSupport" }
+        let modules = Set(all.filter { ["regular", "executable", "system"].contains($0["type"] as? String) }.compactMap { $0["name"] as? String })
+        let page = try Self.read("docs/architecture.md")
+        for target in targets {
+            let name = try #require(target["name"] as? String)
+            #expect(page.contains("\n## \(name)\n"), "docs/architecture.md has no section for \(name)")
+            let dependencies = (target["dependencies"] as? [[String: Any]] ?? []).compactMap { ($0["byName"] as? [Any])?.first as? String }
+                .filter(modules.contains)
+            // In the diagram a target's dependencies are the lines indented one level below it.
+            let lines = page.split(separator: "\n").map(String.init)
+            guard let at = lines.firstIndex(where: { $0.contains("── \(name) ") || $0.hasSuffix("── \(name)") || $0.hasPrefix("    \(name) ") }) else {
+                Issue.record("\(name) is not in the diagram"); continue
+            }
+            let column = lines[at].firstIndex(where: { $0.isLetter }).map { lines[at].distance(from: lines[at].startIndex, to: $0) } ?? 0
+            var drawn: [String] = []
+            for line in lines[(at + 1)...] {
+                guard let letter = line.firstIndex(where: { $0.isLetter }) else { break }
+                let indent = line.distance(from: line.startIndex, to: letter)
+                if indent <= column { break }
+                if indent == column + 6 { drawn.append(String(line[letter...].prefix { !$0.isWhitespace })) }
+            }
+            #expect(Set(drawn) == Set(dependencies), "\(name): the diagram shows \(drawn), Package.swift says \(dependencies)")
+        }
+    }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import Logging
 import Testing
-@testable import IPsecCore
+@testable import GatewayRuntime
+import IPsecCore
+import VICI
 
 /// A charon that never takes the configuration (here: one that never opens its VICI socket) must not leave
 /// a gateway that looks alive and does nothing: `run` stops it and fails with the reason.

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import IPsecCore
+@testable import GatewayRuntime
+import IPsecCore
+import VICI
 
 @Suite struct DaemonProcessTests {
     @Test func forwardsEveryLineAndKeepsTheLastOnes() async throws {

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
-@testable import IPsecCore
+@testable import GatewayRuntime
+import IPsecCore
+import VICI
 
 /// The effective set is read from /proc/self/status; the bit numbers are linux/capability.h's.
 @Suite struct RequiredCapabilitiesTests {

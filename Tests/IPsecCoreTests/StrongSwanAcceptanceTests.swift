@@ -14,7 +14,7 @@ struct StrongSwanAcceptanceTests {
         let files = StrongSwanBackend().render(config, format: .swanctl)
         let (namespace, charon) = try Self.charon(running: files, label: name)
         defer { charon.stop(); namespace.delete() }
-        try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
+        try Self.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
         let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
         #expect(load.status == 0, "swanctl refused \(name): \(load.output)")
         #expect(load.stdout.contains("loaded ike secret 'ike-vnf-ipsec'"))
@@ -65,11 +65,21 @@ struct StrongSwanAcceptanceTests {
         let files = StrongSwanBackend().render(config, format: .swanctl)
         let (namespace, charon) = try Self.charon(running: files, label: "quoted-id")
         defer { charon.stop(); namespace.delete() }
-        try ConfigurationFiles.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
+        try Self.write(files.filter { $0.path == "swanctl.conf" }, into: charon.folder + "/swanctl")
         let load = try charon.swanctl(["--load-all", "--noprompt", "--file", charon.folder + "/swanctl/swanctl.conf"])
         #expect(load.status == 0, "\(load.output)")
         let conns = try charon.swanctl(["--list-conns"]).stdout
         #expect(conns.contains("    id: \(id)\n"), "\(conns)")
+    }
+
+    /// The files as they are, with their modes (the runtime's careful writer is tested with the runtime).
+    static func write(_ files: [RenderedFile], into folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for file in files {
+            let path = folder + "/" + file.path
+            try file.contents.write(toFile: path, atomically: true, encoding: .utf8)
+            chmod(path, mode_t(file.mode))
+        }
     }
 
     /// A real charon in a throwaway namespace, started with the rendered strongswan.conf.
@@ -110,7 +120,7 @@ struct StrongSwanAcceptanceTests {
         let files = StrongSwanBackend().render(config, format: .ipsec)
         let folder = NSTemporaryDirectory() + "starter-\(getpid())-\(name)"
         try? FileManager.default.removeItem(atPath: folder)
-        try ConfigurationFiles.write(files, into: folder)
+        try Self.write(files, into: folder)
         // Point stroke at the rendered secrets instead of /etc/ipsec.secrets.
         let conf = try #require(files.first { $0.path == "strongswan.conf" }).contents
             + "charon {\n    plugins {\n        stroke {\n            secrets_file = \(folder)/ipsec.secrets\n        }\n    }\n}\n"

@@ -147,6 +147,5 @@ import Testing
         let config = try load([:]).config
         #expect(!"\(config)".contains("unit-test-psk"))
         #expect(!String(reflecting: config.psk!).contains("unit-test-psk"))
-        #expect(!ConfigurationSummary(config).text.contains("unit-test-psk"))
     }
 }

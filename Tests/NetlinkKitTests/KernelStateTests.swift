@@ -42,9 +42,9 @@ struct KernelStateTests {
             try handle.linkAdd(VethLink(name: "lan0", peerName: "lan1"))
             try handle.linkSetUp(named: "lan0")
             let index = try handle.link(named: "lan0").index
-            let v4 = InterfaceAddress(interfaceIndex: index, local: InetPrefix("198.51.100.1/24")!)
-            let v6 = InterfaceAddress(interfaceIndex: index, local: InetPrefix("2001:db8:1::1/64")!)
-            let p2p = InterfaceAddress(interfaceIndex: index, local: InetPrefix("169.254.42.1/30")!, peer: InetAddress("169.254.42.2"))
+            let v4 = InterfaceAddress(interfaceIndex: index, local: IPNetwork("198.51.100.1/24")!)
+            let v6 = InterfaceAddress(interfaceIndex: index, local: IPNetwork("2001:db8:1::1/64")!)
+            let p2p = InterfaceAddress(interfaceIndex: index, local: IPNetwork("169.254.42.1/30")!, peer: IPAddress("169.254.42.2"))
             for address in [v4, v6, p2p] { try handle.addressAdd(address) }
             let ours = Set(try handle.addresses(interfaceIndex: index).filter { !$0.local.address.description.hasPrefix("fe80") })
             #expect(ours == [v4, v6, p2p])
@@ -64,18 +64,18 @@ struct KernelStateTests {
             try handle.linkSetUp(named: "lan0")
             try handle.linkSetUp(named: "lan1")
             let index = try handle.link(named: "lan0").index
-            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: InetPrefix("198.51.100.1/24")!))
-            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: InetPrefix("2001:db8:1::1/64")!))
-            let direct = Route(destination: InetPrefix("203.0.113.0/24")!, outputInterface: index, table: table)
-            let viaGateway = Route(destination: InetPrefix("192.0.2.0/25")!, outputInterface: index, gateway: InetAddress("198.51.100.2"),
+            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: IPNetwork("198.51.100.1/24")!))
+            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: IPNetwork("2001:db8:1::1/64")!))
+            let direct = Route(destination: IPNetwork("203.0.113.0/24")!, outputInterface: index, table: table)
+            let viaGateway = Route(destination: IPNetwork("192.0.2.0/25")!, outputInterface: index, gateway: IPAddress("198.51.100.2"),
                                    metric: 100, table: table)
-            let v6 = Route(destination: InetPrefix("2001:db8:2::/64")!, outputInterface: index, table: table)
+            let v6 = Route(destination: IPNetwork("2001:db8:2::/64")!, outputInterface: index, table: table)
             try handle.routeAdd(direct)
             try handle.routeAdd(viaGateway)
             try handle.routeAdd(v6)
             let ours = try handle.routes(table: table).filter { $0.protocolID == 3 }
             #expect(Set(ours.map(\.destination.description)) == ["203.0.113.0/24", "192.0.2.0/25", "2001:db8:2::/64"])
-            #expect(ours.first { $0.destination == viaGateway.destination }?.gateway == InetAddress("198.51.100.2"))
+            #expect(ours.first { $0.destination == viaGateway.destination }?.gateway == IPAddress("198.51.100.2"))
             #expect(ours.first { $0.destination == viaGateway.destination }?.metric == 100)
             let witness = try ipJSON(namespace, ["route", "show", "table", String(table.id)]).compactMap { $0["dst"] as? String }
             #expect(Set(witness).isSuperset(of: ["203.0.113.0/24", "192.0.2.0/25"]))
@@ -96,11 +96,11 @@ struct KernelStateTests {
             try handle.linkSetUp(named: "wan0")
             try handle.linkSetUp(named: "wan1")
             let index = try handle.link(named: "wan0").index
-            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: InetPrefix("192.0.2.1/24")!))
-            try handle.routeAdd(Route(destination: InetPrefix("0.0.0.0/0")!, outputInterface: index, gateway: InetAddress("192.0.2.254")))
-            let route = try handle.routeGet(to: InetAddress("203.0.113.9")!)
-            #expect(route.gateway == InetAddress("192.0.2.254") && route.outputInterface == index)
-            #expect(route.preferredSource == InetAddress("192.0.2.1"))
+            try handle.addressAdd(InterfaceAddress(interfaceIndex: index, local: IPNetwork("192.0.2.1/24")!))
+            try handle.routeAdd(Route(destination: IPNetwork("0.0.0.0/0")!, outputInterface: index, gateway: IPAddress("192.0.2.254")))
+            let route = try handle.routeGet(to: IPAddress("203.0.113.9")!)
+            #expect(route.gateway == IPAddress("192.0.2.254") && route.outputInterface == index)
+            #expect(route.preferredSource == IPAddress("192.0.2.1"))
         }
     }
 
@@ -120,7 +120,7 @@ struct KernelStateTests {
     func vtiOnAKernelWithoutVTISaysHowToFixIt() throws {
         try withNamespace { _, handle in
             let error = try #require(throws: NetlinkError.self) {
-                try handle.linkAdd(VTILink(name: "vti42", local: InetAddress("192.0.2.1")!, remote: InetAddress("192.0.2.2")!, key: 42))
+                try handle.linkAdd(VTILink(name: "vti42", local: IPAddress("192.0.2.1")!, remote: IPAddress("192.0.2.2")!, key: 42))
             }
             #expect(error.kind == .unsupportedLinkKind("vti"))
             #expect(error.message == "Unknown device type", "the kernel's extended ack is carried")
@@ -133,16 +133,16 @@ struct KernelStateTests {
             try handle.linkAdd(VethLink(name: "lan0", peerName: "lan1"))
             try handle.linkSetUp(named: "lan0")
             let index = try handle.link(named: "lan0").index
-            let address = InterfaceAddress(interfaceIndex: index, local: InetPrefix("169.254.1.1/30")!, peer: InetAddress("169.254.1.2"))
+            let address = InterfaceAddress(interfaceIndex: index, local: IPNetwork("169.254.1.1/30")!, peer: IPAddress("169.254.1.2"))
             #expect(try handle.ensureAddress(address) == .created)
             #expect(try handle.ensureAddress(address) == .alreadyPresent)
-            let other = InterfaceAddress(interfaceIndex: index, local: InetPrefix("169.254.1.1/30")!, peer: InetAddress("169.254.1.3"))
+            let other = InterfaceAddress(interfaceIndex: index, local: IPNetwork("169.254.1.1/30")!, peer: IPAddress("169.254.1.3"))
             #expect { try handle.ensureAddress(other) } throws: { ($0 as? NetlinkError)?.kind == .exists }
-            let route = Route(destination: InetPrefix("203.0.113.0/24")!, outputInterface: index, table: 1000)
+            let route = Route(destination: IPNetwork("203.0.113.0/24")!, outputInterface: index, table: 1000)
             #expect(try handle.ensureRoute(route) == .created)
             #expect(try handle.ensureRoute(route) == .alreadyPresent)
             // A veth called like the VTI we want is a conflict, not a success.
-            #expect { try handle.ensureLink(VTILink(name: "lan0", local: InetAddress("192.0.2.1")!, remote: InetAddress("192.0.2.2")!, key: 1)) }
+            #expect { try handle.ensureLink(VTILink(name: "lan0", local: IPAddress("192.0.2.1")!, remote: IPAddress("192.0.2.2")!, key: 1)) }
                 throws: { ($0 as? NetlinkError)?.kind == .exists && "\($0)".contains("it is a veth") }
         }
     }

@@ -6,17 +6,17 @@ import Testing
 /// `.malformedReply` (or a value), never a crash or an out-of-bounds read.
 @Suite struct MalformedReplyTests {
     /// An RTM_NEWLINK for a vti: the kernel's answers use the same layout as our request.
-    static let vtiLinkMessage = RequestEncoding.addVTI(VTILink(name: "vti42", local: InetAddress("192.0.2.1")!, remote: InetAddress("192.0.2.2")!, key: 42)).bytes
+    static let vtiLinkMessage = RequestEncoding.addVTI(VTILink(name: "vti42", local: IPAddress("192.0.2.1")!, remote: IPAddress("192.0.2.2")!, key: 42)).bytes
 
-    static let routeMessage = RequestEncoding.route(Route(destination: InetPrefix("203.0.113.0/24")!, outputInterface: 3,
-                                                          gateway: InetAddress("198.51.100.2"), metric: 7, table: 1000), .add).bytes
+    static let routeMessage = RequestEncoding.route(Route(destination: IPNetwork("203.0.113.0/24")!, outputInterface: 3,
+                                                          gateway: IPAddress("198.51.100.2"), metric: 7, table: 1000), .add).bytes
 
     @Test func wellFormedMessagesDecode() throws {
         let link = try ReplyDecoding.link(try #require(NetlinkMessage.parse(Self.vtiLinkMessage[...], operation: "t").first))
         #expect(link.name == "vti42")
-        #expect(link.kind == .vti(local: InetAddress("192.0.2.1"), remote: InetAddress("192.0.2.2"), inputKey: 42, outputKey: 42))
+        #expect(link.kind == .vti(local: IPAddress("192.0.2.1"), remote: IPAddress("192.0.2.2"), inputKey: 42, outputKey: 42))
         let route = try ReplyDecoding.route(try #require(NetlinkMessage.parse(Self.routeMessage[...], operation: "t").first))
-        #expect(route.table == 1000 && route.metric == 7 && route.gateway == InetAddress("198.51.100.2") && route.outputInterface == 3)
+        #expect(route.table == 1000 && route.metric == 7 && route.gateway == IPAddress("198.51.100.2") && route.outputInterface == 3)
     }
 
     @Test func everyTruncationIsAnErrorOrAValue() {

@@ -24,13 +24,13 @@ import TestSupport
         let state = try Xfrm.state(Self.newSA(source: [192, 0, 2, 1], destination: [192, 0, 2, 2], spi: 0xC0FFEE01, family: 2, mark: (42, 0xFFFF_FFFF)))
         #expect(state.description == "src 192.0.2.1 dst 192.0.2.2 esp spi 0xc0ffee01 mark 0x2a/0xffffffff")
         #expect(state.requestID == 7)
-        let v6 = try Xfrm.state(Self.newSA(source: InetAddress("2001:db8::1")!.bytes, destination: InetAddress("2001:db8::2")!.bytes,
+        let v6 = try Xfrm.state(Self.newSA(source: IPAddress("2001:db8::1")!.bytes, destination: IPAddress("2001:db8::2")!.bytes,
                                            spi: 1, family: 10, mark: nil))
         #expect(v6.description == "src 2001:db8::1 dst 2001:db8::2 esp spi 0x1")
     }
 
     @Test func theDeleteRequestCarriesTheKernelsLookupKey() {
-        let state = XfrmState(source: InetAddress("192.0.2.1")!, destination: InetAddress("192.0.2.2")!, spi: 0xC0FFEE01,
+        let state = XfrmState(source: IPAddress("192.0.2.1")!, destination: IPAddress("192.0.2.2")!, spi: 0xC0FFEE01,
                               protocolID: 50, mark: (42, 0xFFFF_FFFF))
         let bytes = Xfrm.deleteState(state).bytes
         #expect(bytes.count == 16 + 24 + 12)

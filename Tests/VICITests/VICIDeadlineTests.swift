@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import IPsecCore
+@testable import VICI
 
 /// `status` against something that answers one byte at a time: the timeout bounds the whole request, not
 /// each receive, so a trickling (or hung) peer cannot hold a probe forever.

@@ -229,8 +229,8 @@ struct EnvironmentReader {
         if let vti = config.vti, let local = vti.localAddress, let peer = vti.peerAddress, !config.useManualConfig {
             // Traffic between the VTI's own p2p addresses must match the SA's selectors too, or a ping across
             // the VTI is dropped by its policy check.
-            let localHost = IPNetwork(address: local.address, prefixLength: local.address.bitWidth)
-            let peerHost = IPNetwork(address: peer.address, prefixLength: peer.address.bitWidth)
+            let localHost = IPNetwork(host: local.address)
+            let peerHost = IPNetwork(host: peer.address)
             if !config.localNets.isEmpty, !config.localNets.contains(localHost) { config.localNets.append(localHost) }
             if !config.remoteNets.isEmpty, !config.remoteNets.contains(peerHost) { config.remoteNets.append(peerHost) }
         }

@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 
 /// An exclusive `flock` on a file next to charon's VICI socket, held for as long as the gateway runs. The

@@ -12,10 +12,10 @@ public struct VICIClient: Sendable {
         return "\(answer.string("daemon") ?? "?") \(answer.string("version") ?? "?")"
     }
 
-    /// Loads (or replaces) a connection: `tree` is swanctl.conf's `connections.<name>` section.
-    public func loadConnection(named name: String, _ tree: SettingsTree) throws(VICIError) {
+    /// Loads (or replaces) a connection: `settings` is what swanctl.conf's `connections.<name>` holds.
+    public func loadConnection(named name: String, _ settings: VICIMessage) throws(VICIError) {
         var message = VICIMessage()
-        message.append(name, section: VICIMessage(tree))
+        message.append(name, section: settings)
         try Self.check("load-conn", try connection.request("load-conn", message))
     }
 

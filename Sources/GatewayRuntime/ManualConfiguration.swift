@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 
 /// Upstream's manual mode: the operator mounts strongSwan's own files and the gateway only runs them.

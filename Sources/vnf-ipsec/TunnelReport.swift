@@ -1,4 +1,6 @@
 import Foundation
+import IPsecCore
+import VICI
 
 /// What `status` prints: the tunnel's state and its SAs, as text for people and JSON for tools.
 public struct TunnelReport: Sendable, Codable {
@@ -42,5 +44,16 @@ public struct TunnelReport: Sendable, Codable {
             }
         }
         return out
+    }
+}
+
+extension TunnelState {
+    /// `status`'s exit code as a readiness probe: 0 up, 1 IKE only, 2 down.
+    var exitCode: Int32 {
+        switch self {
+        case .up: 0
+        case .ikeOnly: 1
+        case .down: 2
+        }
     }
 }

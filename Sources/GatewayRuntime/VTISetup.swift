@@ -1,11 +1,13 @@
+import IPsecCore
+import VICI
 import NetlinkKit
 
 /// What `init` does to the kernel for a route-based tunnel, as a plan that can be shown (`--dry-run`),
 /// applied idempotently, and undone.
 public struct VTISetup: Sendable {
     public var link: VTILink
-    public var address: (local: InetPrefix, peer: InetAddress?)?
-    public var routes: [InetPrefix]
+    public var address: (local: IPNetwork, peer: IPAddress?)?
+    public var routes: [IPNetwork]
     public var mtu: UInt32?
 
     /// The plan for `config`; nil when the configuration has no VTI.
@@ -13,15 +15,16 @@ public struct VTISetup: Sendable {
     /// `.vtiOnly` guarantees it).
     public init?(_ config: TunnelConfig) {
         guard let vti = config.vti, let local = config.local.address, let remote = config.remote.address else { return nil }
-        link = VTILink(name: vti.interfaceName, local: local.inetAddress, remote: remote.inetAddress, key: vti.key)
+        link = VTILink(name: vti.interfaceName, local: local, remote: remote, key: vti.key)
         if let localAddress = vti.localAddress {
             // Point-to-point: the prefix length belongs to the peer's side when one is given.
-            let length = UInt8(vti.peerAddress?.prefixLength ?? localAddress.prefixLength)
-            address = (InetPrefix(localAddress.address.inetAddress, length: length),
-                       vti.peerAddress.map { $0.address.inetAddress })
+            let length = vti.peerAddress?.prefixLength ?? localAddress.prefixLength
+            // Both are validated networks of one family (the configuration's rule), so the length fits.
+            address = (IPNetwork(address: localAddress.address, prefixLength: length) ?? IPNetwork(host: localAddress.address),
+                       vti.peerAddress.map { $0.address })
         }
         mtu = vti.mtu
-        routes = vti.staticRoutes.map { $0.inetPrefix }
+        routes = vti.staticRoutes
     }
 
     /// The plan in `ip` terms, one step a line.
@@ -31,8 +34,9 @@ public struct VTISetup: Sendable {
                      "sysctl net.ipv6.conf.\(link.attributes.name).disable_policy=1 (where the kernel has it)"]
         if let mtu { steps.append("link set \(link.attributes.name) mtu \(mtu)") }
         if let address {
-            steps.append("address add \(address.local.address)" + (address.peer.map { " peer \($0)/\(address.local.length)" } ?? "/\(address.local.length)")
-                         + " dev \(link.attributes.name)")
+            let length = address.local.prefixLength
+            let target = address.peer.map { "\(address.local.address) peer \($0)/\(length)" } ?? "\(address.local.address)/\(length)"
+            steps.append("address add \(target) dev \(link.attributes.name)")
         }
         steps.append("link set \(link.attributes.name) up")
         steps += routes.map { "route replace \($0) dev \(link.attributes.name)" }
@@ -82,7 +86,7 @@ public struct VTISetup: Sendable {
         return report
     }
 
-    static func isLinkLocal(_ address: InetAddress) -> Bool {
+    static func isLinkLocal(_ address: IPAddress) -> Bool {
         let bytes = address.bytes
         return bytes.count == 16 && bytes[0] == 0xFE && bytes[1] & 0xC0 == 0x80
     }

@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 
 /// The Linux capabilities charon cannot work without, checked before it starts. charon does not fail when

@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 
 /// Writes rendered files to disk with the modes they ask for.

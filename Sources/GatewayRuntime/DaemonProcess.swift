@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 import Synchronization
 

@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 /// A readable account of a configuration for operators (`vnf-ipsec check`). The PSK shows only its length.
 public struct ConfigurationSummary: Sendable {
     public let text: String

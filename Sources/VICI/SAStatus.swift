@@ -91,15 +91,6 @@ public enum TunnelState: String, Sendable, Codable {
     /// Nothing is established.
     case down
 
-    /// `status`'s exit code: 0 up, 1 IKE only, 2 down.
-    public var exitCode: Int32 {
-        switch self {
-        case .up: 0
-        case .ikeOnly: 1
-        case .down: 2
-        }
-    }
-
     public init(_ sas: [IKESAStatus], connection: String) {
         let ours = sas.filter { $0.name == connection }
         if ours.contains(where: { $0.children.contains { $0.state == "INSTALLED" } }) {

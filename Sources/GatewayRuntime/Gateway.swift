@@ -1,3 +1,5 @@
+import IPsecCore
+import VICI
 import Foundation
 import Logging
 import NetlinkKit
@@ -132,9 +134,9 @@ public final class Gateway: Service, Sendable {
     /// ones beside them and the old stay until their hard lifetime. We hold the lock, so no charon of ours
     /// runs: the SAs between this tunnel's two endpoints are leftovers and go. Nobody else's are touched.
     private func removeSAsLeftByAnEarlierCharon() {
-        guard let remote = config.remote.address?.inetAddress else { return }
-        let local = config.local.address?.inetAddress
-        func between(_ a: InetAddress, _ b: InetAddress) -> Bool {
+        guard let remote = config.remote.address else { return }
+        let local = config.local.address
+        func between(_ a: IPAddress, _ b: IPAddress) -> Bool {
             (a == remote && (local == nil || b == local)) || (b == remote && (local == nil || a == local))
         }
         do {
@@ -173,7 +175,7 @@ public final class Gateway: Service, Sendable {
         if let psk = config.psk {
             try client.loadSharedKey(psk.secret, owners: backend.sharedKeyOwners(config).map(\.description), id: "ike-\(name)")
         }
-        try client.loadConnection(named: name, backend.connection(config))
+        try client.loadConnection(named: name, VICIMessage(backend.connection(config)))
         logger.info("connection loaded", metadata: ["connection": "\(name)", "charon": "\((try? client.version()) ?? "?")"])
         if config.remote != .any {
             // Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
@@ -256,14 +258,14 @@ public final class Gateway: Service, Sendable {
         let installed = state.withLock { $0.installedRoutes }
         if up, installed.isEmpty {
             guard case .address(let remote) = config.remote else { return }
-            let path = try handle.routeGet(to: remote.inetAddress)
+            let path = try handle.routeGet(to: remote)
             let existing = try handle.routes(table: .main)
             var routes: [Route] = []
             var replaced: [Route] = []
             for network in config.remoteNets where network.address.isIPv6 == remote.isIPv6 {
-                var route = Route(destination: network.inetPrefix,
+                var route = Route(destination: network,
                                   outputInterface: path.outputInterface, gateway: path.gateway)
-                route.preferredSource = config.localPrivateIP?.inetAddress
+                route.preferredSource = config.localPrivateIP
                 let previous = existing.filter { $0.destination == route.destination && $0.metric == route.metric }
                 try handle.ensureRoute(route)
                 routes.append(route)
