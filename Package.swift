@@ -75,7 +75,9 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: ["GatewayRuntime", "IPsecCore", "VICI", "NetlinkKit", "TestSupport",
-                           .product(name: "Logging", package: "swift-log")]
+                           .product(name: "Logging", package: "swift-log"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
         ),
         .testTarget(
             name: "DocsTests",

@@ -141,12 +141,32 @@ public final class DaemonProcess: Sendable {
     public func stop(grace: Duration = .seconds(3)) async -> Int32 {
         if let status = exitStatus { return status }
         kill(process.processIdentifier, SIGTERM)
-        let deadline = ContinuousClock.now + grace
-        while exitStatus == nil, ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
+        // Whichever comes first: the exit, or the end of the grace period and then SIGKILL, which cannot
+        // fail. The waiting child ends either way, so the group does too.
+        let pid = process.processIdentifier
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { _ = await self.waitForExit() }
+            group.addTask {
+                guard (try? await Task.sleep(for: grace)) != nil, self.exitStatus == nil else { return }
+                kill(pid, SIGKILL)
+            }
+            await group.next()
+            group.cancelAll()
         }
-        if exitStatus == nil { kill(process.processIdentifier, SIGKILL) }
         return await waitForExit()
+    }
+
+    /// The same from synchronous code (a cancellation handler): SIGTERM now, SIGKILL after `grace` unless
+    /// the daemon ended.
+    public func terminate(grace: Duration = .seconds(3)) {
+        guard exitStatus == nil else { return }
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        let (seconds, attoseconds) = grace.components
+        let exited = self.exited
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))) {
+            if exited.withLock({ $0.status }) == nil { kill(pid, SIGKILL) }
+        }
     }
 }
 

@@ -28,7 +28,7 @@ extension NetlinkHandle {
         }
         guard differences.isEmpty else {
             throw NetlinkError(kind: .exists, operation: "ensure link \(name)", errno: 0,
-                               message: "a link named \(name) exists with other settings: \(differences.joined(separator: ", ")). Delete it or choose another IPSEC_VTI_KEY")
+                               message: "a link named \(name) exists with other settings: \(differences.joined(separator: ", ")). Delete it or use another name")
         }
         return .alreadyPresent
     }

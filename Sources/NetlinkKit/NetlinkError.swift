@@ -58,14 +58,11 @@ public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible 
         if let message, !message.isEmpty { text += (errno != 0 ? " (\(message))" : message) }
         switch kind {
         case .unsupportedLinkKind(let kindName) where kindName.hasPrefix("vti"):
-            let module = kindName == "vti6" ? "ip6_vti" : "ip_vti"
-            text += ". The kernel lacks \(kindName.uppercased()) support: load the \(module) module on the host"
-                + " (`modprobe \(module)`), or run the container privileged with the host's /lib/modules mounted"
-                + " read-only so it can be loaded"
+            text += ". The kernel lacks \(kindName.uppercased()) support (the \(kindName == "vti6" ? "ip6_vti" : "ip_vti") module)"
         case .unsupportedLinkKind(let kindName):
             text += ". The kernel does not support links of type \(kindName)"
         case .permissionDenied:
-            text += ". Changing the network configuration needs CAP_NET_ADMIN (run as root or add the NET_ADMIN capability)"
+            text += ". Changing the network configuration needs CAP_NET_ADMIN"
         default:
             break
         }

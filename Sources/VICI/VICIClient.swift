@@ -35,7 +35,7 @@ public struct VICIClient: Sendable {
         var message = VICIMessage()
         message.append("child", child)
         message.append("ike", ike)
-        message.append("timeout", timeout == .zero ? "-1" : String(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        message.append("timeout", timeout == .zero ? "-1" : String(Self.milliseconds(timeout)))
         message.append("init-limits", "no")
         try Self.check("initiate", try connection.request("initiate", message))
     }
@@ -44,7 +44,7 @@ public struct VICIClient: Sendable {
     public func terminate(ike: String, timeout: Duration = .seconds(2)) throws(VICIError) {
         var message = VICIMessage()
         message.append("ike", ike)
-        message.append("timeout", String(timeout.components.seconds * 1000))
+        message.append("timeout", String(Self.milliseconds(timeout)))
         message.append("force", "yes")
         try Self.check("terminate", try connection.request("terminate", message))
     }
@@ -71,6 +71,11 @@ public struct VICIClient: Sendable {
                 return IKESAStatus(name: entry.key, section)
             }
         }
+    }
+
+    /// VICI's timeouts are whole milliseconds (1,500 ms once went out as "1000").
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     static func check(_ command: String, _ answer: VICIMessage) throws(VICIError) {

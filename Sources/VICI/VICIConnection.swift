@@ -1,15 +1,18 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A connection to charon's VICI socket. Requests are synchronous and bounded by `timeout`; one request at a
 /// time per connection (use one connection per task, or ``VICIClient``).
-public final class VICIConnection: @unchecked Sendable {  // a file descriptor used by one caller at a time
+public final class VICIConnection: @unchecked Sendable {  // every exchange holds `exchange`; the rest is immutable
     public static let defaultSocket = "/var/run/charon.vici"
     public static let maximumPacket = 512 * 1024
 
     public let socketPath: String
     private let fd: Int32
+    /// One exchange at a time: a request and its answers must not interleave with another caller's.
+    private let exchange = Mutex(())
     /// The bound of one whole request or stream (not of each receive: a peer trickling one byte at a
     /// time must not hold a caller forever). `.zero`: no bound.
     private var timeout: Duration = .zero
@@ -43,6 +46,12 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
 
     deinit { close(fd) }
 
+    /// Ends whatever is waiting on this connection at once (its read fails as "charon closed"), from any
+    /// thread: how a blocked event listener is stopped without waiting for its timeout.
+    public func interrupt() {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+
     /// Bounds every later read and write; `.zero` waits forever (event listeners).
     public func setTimeout(_ timeout: Duration) {
         self.timeout = timeout
@@ -69,7 +78,8 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
         }
     }
 
-    /// The next packet, bounded by the timeout per receive (event listeners wake up periodically).
+    /// The next packet, bounded by the timeout per receive (event listeners wake up periodically). For a
+    /// connection that only listens to events: it does not take part in the one-exchange-at-a-time rule.
     public func receive() throws(VICIError) -> VICIPacket {
         try receive(until: nil)
     }
@@ -106,15 +116,17 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
 
     /// Sends a command and returns charon's response message.
     public func request(_ command: String, _ message: VICIMessage = VICIMessage()) throws(VICIError) -> VICIMessage {
-        let deadline = requestDeadline
-        try send(VICIPacket(kind: .commandRequest, name: command, message: message))
-        while true {
-            let answer = try receive(until: deadline)
-            switch answer.kind {
-            case .commandResponse: return answer.message
-            case .commandUnknown: throw .unknownCommand(command)
-            case .event: continue  // a late event of an earlier stream
-            default: throw .malformed("unexpected \(answer.kind) answering \(command)")
+        try exchange.withLock { _ throws(VICIError) in
+            let deadline = requestDeadline
+            try send(VICIPacket(kind: .commandRequest, name: command, message: message))
+            while true {
+                let answer = try receive(until: deadline)
+                switch answer.kind {
+                case .commandResponse: return answer.message
+                case .commandUnknown: throw .unknownCommand(command)
+                case .event: continue  // a late event of an earlier stream
+                default: throw .malformed("unexpected \(answer.kind) answering \(command)")
+                }
             }
         }
     }
@@ -122,30 +134,32 @@ public final class VICIConnection: @unchecked Sendable {  // a file descriptor u
     /// A streamed command (`list-sas` streams `list-sa` events): registers for `event`, sends the command,
     /// collects every event until the response, then unregisters.
     public func stream(_ command: String, event: String, _ message: VICIMessage = VICIMessage()) throws(VICIError) -> (events: [VICIMessage], response: VICIMessage) {
-        let deadline = requestDeadline
-        try register(event, until: deadline)
-        try send(VICIPacket(kind: .commandRequest, name: command, message: message))
-        var events: [VICIMessage] = []
-        var response: VICIMessage?
-        while response == nil {
-            let answer = try receive(until: deadline)
-            switch answer.kind {
-            case .event where answer.name == event: events.append(answer.message)
-            case .commandResponse: response = answer.message
-            case .commandUnknown: throw .unknownCommand(command)
-            default: continue
+        try exchange.withLock { _ throws(VICIError) in
+            let deadline = requestDeadline
+            try register(event, until: deadline)
+            try send(VICIPacket(kind: .commandRequest, name: command, message: message))
+            var events: [VICIMessage] = []
+            var response: VICIMessage?
+            while response == nil {
+                let answer = try receive(until: deadline)
+                switch answer.kind {
+                case .event where answer.name == event: events.append(answer.message)
+                case .commandResponse: response = answer.message
+                case .commandUnknown: throw .unknownCommand(command)
+                default: continue
+                }
             }
+            try unregister(event, until: deadline)
+            return (events, response!)
         }
-        try unregister(event, until: deadline)
-        return (events, response!)
     }
 
     public func register(_ event: String) throws(VICIError) {
-        try register(event, until: requestDeadline)
+        try exchange.withLock { _ throws(VICIError) in try register(event, until: requestDeadline) }
     }
 
     public func unregister(_ event: String) throws(VICIError) {
-        try unregister(event, until: requestDeadline)
+        try exchange.withLock { _ throws(VICIError) in try unregister(event, until: requestDeadline) }
     }
 
     private func register(_ event: String, until deadline: ContinuousClock.Instant?) throws(VICIError) {

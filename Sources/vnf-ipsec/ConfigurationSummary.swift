@@ -6,15 +6,15 @@ public struct ConfigurationSummary: Sendable {
 
     public init(_ config: TunnelConfig) {
         var lines: [(String, String)] = []
-        if config.useManualConfig {
+        if config.isManual {
             lines.append(("mode", "manual strongSwan configuration (IPSEC_USE_MANUAL_CONFIG)"))
         } else {
             lines.append(("mode", config.vti.map { "route-based, VTI \($0.interfaceName) (mark \($0.key))" } ?? "policy-based"))
         }
         lines.append(("local", "\(config.local)" + (config.localID.map { " id \($0)" } ?? "")))
-        lines.append(("local subnets", config.localNets.isEmpty ? "(local address)" : config.localNets.map(\.description).joined(separator: ", ")))
+        lines.append(("local subnets", config.localTrafficSelectors.isEmpty ? "(local address)" : config.localTrafficSelectors.map(\.description).joined(separator: ", ")))
         lines.append(("remote", "\(config.remote)" + (config.remoteID.map { " id \($0)" } ?? "")))
-        lines.append(("remote subnets", config.remoteNets.isEmpty ? "(remote address)" : config.remoteNets.map(\.description).joined(separator: ", ")))
+        lines.append(("remote subnets", config.remoteTrafficSelectors.isEmpty ? "(remote address)" : config.remoteTrafficSelectors.map(\.description).joined(separator: ", ")))
         lines.append(("key exchange", config.keyExchange.rawValue))
         lines.append(("pre-shared key", config.psk.map(\.description) ?? "(none)"))
         lines.append(("IKE proposals", config.ikeProposals.description))
@@ -30,7 +30,7 @@ public struct ConfigurationSummary: Sendable {
             lines.append(("VTI", detail))
         }
         if config.setRouteDefaultTable { lines.append(("main-table route", "yes (SET_ROUTE_DEFAULT_TABLE)")) }
-        if config.manualCharon { lines.append(("charon config", "mounted (IPSEC_MANUAL_CHARON)")) }
+        if config.charonSettings == .mounted { lines.append(("charon config", "mounted (IPSEC_MANUAL_CHARON)")) }
         if config.debug { lines.append(("debug", "on")) }
         let width = lines.map(\.0.count).max() ?? 0
         text = "configuration is valid\n" + lines.map { "  " + $0.0.padding(width) + "  " + $0.1 + "\n" }.joined()

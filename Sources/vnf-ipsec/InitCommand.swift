@@ -21,11 +21,27 @@ struct InitCommand: ParsableCommand {
             for step in setup.steps { print(step) }
             return
         }
-        do {
+        do throws(NetlinkError) {
             for line in try setup.apply(try NetlinkHandle()) { print(line) }
         } catch {
-            printError("init: \(error)")
+            printError("init: \(error)\(Self.advice(for: error))")
             throw ExitCode.failure
+        }
+    }
+
+    /// What an operator of this image does about NetlinkKit's plain facts.
+    static func advice(for error: NetlinkError) -> String {
+        switch error.kind {
+        case .unsupportedLinkKind(let kind) where kind.hasPrefix("vti"):
+            let module = kind == "vti6" ? "ip6_vti" : "ip_vti"
+            return ". Load \(module) on the host (`modprobe \(module)`), or run the init container privileged with the"
+                + " host's /lib/modules mounted read-only so it can be loaded"
+        case .permissionDenied:
+            return " (run as root, or add the NET_ADMIN capability to the container)"
+        case .exists where error.operation.hasPrefix("ensure link"):
+            return " (or choose another IPSEC_VTI_KEY)"
+        default:
+            return ""
         }
     }
 }

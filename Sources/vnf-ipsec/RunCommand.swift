@@ -28,8 +28,10 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Log.bootstrap(debug: loaded.config.debug)
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI
-        options.runtimeDirectory = runtimeDirectory
-        let gateway = Gateway(config: loaded.config, options: options, logger: logger)
+        var strongSwan = StrongSwanGatewayBackend.Options()
+        strongSwan.runtimeDirectory = runtimeDirectory
+        let backend = StrongSwanGatewayBackend(options: strongSwan, logger: logger)
+        let gateway = Gateway(config: loaded.config, backend: backend, options: options, logger: logger)
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: gateway)],
             logger: Logger(label: "vnf-ipsec.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))

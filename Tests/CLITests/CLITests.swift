@@ -169,6 +169,19 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/vti7"))
     }
 
+    /// On a kernel without VTI (this host's), `init` says what to do about it, in the image's terms.
+    @Test(.enabled(if: Privileges.canUseNamespaces && !FileManager.default.fileExists(atPath: "/sys/module/ip_vti"),
+                   "needs root and a kernel without VTI"))
+    func initOnAKernelWithoutVTISaysHowToLoadIt() throws {
+        let namespace = try NetworkNamespace("cli-novti")
+        defer { namespace.delete() }
+        let result = try namespace.run(["/usr/bin/env", "-i", "IPSEC_LOCALIP=192.0.2.1", "IPSEC_REMOTEIP=192.0.2.2",
+                                        "IPSEC_VTI_KEY=7", GatewaySite.binary, "init"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("The kernel lacks VTI support (the ip_vti module). Load ip_vti on the host (`modprobe ip_vti`)"),
+                "\(result.stderr)")
+    }
+
     /// The real kernel answer, not a simulated one: root without CAP_NET_ADMIN (dropped from the bounding set
     /// by util-linux's setpriv) in a throwaway namespace.
     @Test(.enabled(if: Privileges.canUseNamespaces && FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
@@ -180,7 +193,7 @@ struct CLITests {
                                         "IPSEC_LOCALIP=192.0.2.1", "IPSEC_REMOTEIP=192.0.2.2", "IPSEC_VTI_KEY=7",
                                         GatewaySite.binary, "init"])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("init: link add vti7 type vti: Operation not permitted. Changing the network configuration needs CAP_NET_ADMIN"))
+        #expect(result.stderr.contains("init: link add vti7 type vti: Operation not permitted. Changing the network configuration needs CAP_NET_ADMIN (run as root, or add the NET_ADMIN capability to the container)"), "\(result.stderr)")
         #expect(try namespace.check(["ip", "-o", "link", "show"]).split(separator: "\n").count == 1, "only lo")
     }
 

@@ -171,21 +171,47 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
         #expect(text.contains("                local_ts = 0.0.0.0/0\n"))
     }
 
+    @Test func aTunnelBuiltInCodeTellsCharonWhatTheEnvironmentWould() throws {
+        let fromEnvironment = try load(["IPSEC_VTI_KEY": "42", "IPSEC_VTI_IPADDR_LOCAL": "169.254.42.1/30",
+                                        "IPSEC_VTI_IPADDR_PEER": "169.254.42.2/30"]).config
+        var vti = VTISettings(key: 42)
+        vti.localAddress = IPNetwork("169.254.42.1/30")
+        vti.peerAddress = IPNetwork("169.254.42.2/30")
+        let inCode = TunnelConfig(local: .address(IPAddress("192.0.2.1")!), localID: Identity("192.0.2.1"),
+                                  localNets: [IPNetwork("198.51.100.0/24")!], remote: .address(IPAddress("192.0.2.2")!),
+                                  remoteID: Identity("192.0.2.2"), remoteNets: [IPNetwork("203.0.113.0/24")!],
+                                  psk: PreSharedKey("unit-test-psk-0123456789abcdef"), vti: vti)
+        let backend = StrongSwanBackend()
+        #expect(backend.swanctlConfiguration(inCode) == backend.swanctlConfiguration(fromEnvironment))
+        #expect(inCode.localTrafficSelectors.map(\.description) == ["198.51.100.0/24", "169.254.42.1/32"])
+        #expect(inCode.remoteTrafficSelectors.map(\.description) == ["203.0.113.0/24", "169.254.42.2/32"])
+    }
+
+    @Test func aTunnelBuiltInCodeIsHeldToTheSameRules() {
+        let broken = TunnelConfig(local: .address(IPAddress("192.0.2.1")!), remote: .address(IPAddress("192.0.2.1")!),
+                                  lifetime: Lifetime(seconds: 1))
+        #expect {
+            try broken.validate()
+        } throws: { error in
+            (error as? ConfigurationErrors)?.problems.map(\.variable) == ["IPSEC_REMOTEIP", "IPSEC_LIFETIME"]
+        }
+    }
+
     @Test func switchesAreRead() throws {
         let config = try load(["SET_ROUTE_DEFAULT_TABLE": "TRUE", "IPSEC_USE_MANUAL_CONFIG": "TRUE", "IPSEC_MANUAL_CHARON": "True",
                                "IPSEC_LOCALPRIVIP": "198.51.100.5"]).config
-        #expect(config.setRouteDefaultTable && config.useManualConfig && config.manualCharon)
+        #expect(config.setRouteDefaultTable && config.mode == .manual && config.charonSettings == .mounted)
         #expect(config.localPrivateIP?.description == "198.51.100.5")
     }
 
     @Test func manualConfigNeedsNoTunnelVariables() throws {
         let config = try load(["IPSEC_USE_MANUAL_CONFIG": "yes"], base: [:]).config
-        #expect(config.useManualConfig && config.psk == nil)
+        #expect(config.isManual && config.psk == nil)
     }
 
     @Test func upstreamEnablesSwitchesForAnyValueButWeReadFalseAsOffAndSaySo() throws {
         let loaded = try load(["IPSEC_MANUAL_CHARON": "FALSE"])
-        #expect(!loaded.config.manualCharon)
+        #expect(loaded.config.charonSettings == .generated)
         #expect(loaded.warnings.contains { $0.variable == "IPSEC_MANUAL_CHARON" })
     }
 

@@ -93,6 +93,13 @@ import Testing
         }
     }
 
+    @Test func timeoutsGoOutInWholeMilliseconds() {
+        // `terminate` with 1,500 ms used to send "1000" (the fraction of a second was dropped).
+        #expect(VICIClient.milliseconds(.milliseconds(1500)) == 1500)
+        #expect(VICIClient.milliseconds(.seconds(2)) == 2000)
+        #expect(VICIClient.milliseconds(.milliseconds(1)) == 1)
+    }
+
     @Test func statusMapsToTunnelStates() {
         var child = VICIMessage()
         child.append("name", "vnf-ipsec")

@@ -133,8 +133,8 @@ struct EnvironmentReader {
     mutating func build(purpose: TunnelConfig.Purpose) throws(ConfigurationErrors) -> LoadedConfiguration {
         warnUnknownVariables()
         var config = TunnelConfig()
-        config.useManualConfig = presenceSwitch(.useManualConfig)
-        config.manualCharon = presenceSwitch(.manualCharon)
+        config.mode = presenceSwitch(.useManualConfig) ? .manual : .generated
+        config.charonSettings = presenceSwitch(.manualCharon) ? .mounted : .generated
         config.debug = presenceSwitch(.debug)
 
         let key: UInt32? = parse(.vtiKey, expected: "expected a whole number from 1 to 4294967295") { text in
@@ -220,24 +220,11 @@ struct EnvironmentReader {
             config.psk = psk
         }
 
-        if !config.useManualConfig {
+        if !config.isManual {
             requireTunnelVariables(config, vtiMode: config.vti != nil)
         }
-        if config.setRouteDefaultTable, config.remoteNets.isEmpty, config.useManualConfig {
+        if config.setRouteDefaultTable, config.remoteNets.isEmpty, config.isManual {
             fail(.remoteNet, value: nil, "is required by SET_ROUTE_DEFAULT_TABLE (it is the route's destination)")
-        }
-        if let vti = config.vti, let local = vti.localAddress, let peer = vti.peerAddress, !config.useManualConfig {
-            // Traffic between the VTI's own p2p addresses must match the SA's selectors too, or a ping across
-            // the VTI is dropped by its policy check.
-            let localHost = IPNetwork(host: local.address)
-            let peerHost = IPNetwork(host: peer.address)
-            if !config.localNets.isEmpty, !config.localNets.contains(localHost) { config.localNets.append(localHost) }
-            if !config.remoteNets.isEmpty, !config.remoteNets.contains(peerHost) { config.remoteNets.append(peerHost) }
-        }
-        if config.vti != nil, config.localNets.isEmpty, !config.useManualConfig {
-            // Route-based: the routes through the VTI decide what is sent, so the selectors may cover everything.
-            config.localNets = config.remoteNets.contains(where: { $0.address.isIPv6 })
-                ? [IPNetwork("0.0.0.0/0")!, IPNetwork("::/0")!] : [IPNetwork("0.0.0.0/0")!]
         }
         return try finish(config)
     }
@@ -327,7 +314,7 @@ struct EnvironmentReader {
     }
 
     private mutating func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {
-        if !config.useManualConfig {
+        if !config.isManual {
             // What each value allowed but the whole cannot do; a variable already in error is not repeated.
             let named = Set(problems.map(\.variable))
             for violation in config.invariantViolations() where !named.contains(violation.variable.rawValue) {

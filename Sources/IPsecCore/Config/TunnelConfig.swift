@@ -1,6 +1,7 @@
 /// One site-to-site tunnel, fully typed and validated: what the upstream image's environment describes.
 ///
-/// Build it with ``TunnelConfig/load(environment:readFile:)``; every field then holds a value strongSwan accepts.
+/// Build it with ``TunnelConfig/load(environment:purpose:readFile:)``; every field then holds a value strongSwan
+/// accepts, and ``invariantViolations()`` is empty.
 public struct TunnelConfig: Sendable, Hashable, Encodable {
     /// The connection's name in charon (and the CHILD_SA's).
     public var connectionName: String = "vnf-ipsec"
@@ -32,8 +33,10 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
     public var debug: Bool
     public var vti: VTISettings?
     public var setRouteDefaultTable: Bool
-    public var useManualConfig: Bool
-    public var manualCharon: Bool
+    /// Where the tunnel's strongSwan configuration comes from.
+    public var mode: Mode
+    /// Who writes charon's own settings (strongswan.conf).
+    public var charonSettings: CharonSettings
 
     public init(
         local: Endpoint = .any, localID: Identity? = nil, localNets: [IPNetwork] = [], localPrivateIP: IPAddress? = nil,
@@ -43,7 +46,7 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         lifetime: Lifetime = .oneHour, ikeLifetime: Lifetime = .threeHours,
         forceUDPEncapsulation: Bool = true, ikeReauthentication: Bool = true, interfaces: [String] = [],
         debug: Bool = false, vti: VTISettings? = nil, setRouteDefaultTable: Bool = false,
-        useManualConfig: Bool = false, manualCharon: Bool = false
+        mode: Mode = .generated, charonSettings: CharonSettings = .generated
     ) {
         self.local = local
         self.localID = localID
@@ -64,9 +67,29 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         self.debug = debug
         self.vti = vti
         self.setRouteDefaultTable = setRouteDefaultTable
-        self.useManualConfig = useManualConfig
-        self.manualCharon = manualCharon
+        self.mode = mode
+        self.charonSettings = charonSettings
     }
+
+    /// Where the tunnel's strongSwan configuration comes from (upstream's IPSEC_USE_MANUAL_CONFIG).
+    public enum Mode: Sendable, Hashable, Codable {
+        /// Rendered from the tunnel's values and loaded over VICI: upstream's default.
+        case generated
+        /// Upstream's manual mode: the mounted ipsec.conf and ipsec.secrets, run by strongSwan's starter;
+        /// the tunnel's own values are not used.
+        case manual
+    }
+
+    /// Who writes charon's settings (upstream's IPSEC_MANUAL_CHARON), in either mode.
+    public enum CharonSettings: Sendable, Hashable, Codable {
+        /// vnf-ipsec's strongswan.conf (plugins, logging, interfaces, routes).
+        case generated
+        /// charon reads /etc/strongswan.conf, which includes a mounted /etc/strongswan.d/charon.conf.
+        case mounted
+    }
+
+    /// Upstream's manual mode: the mounted files decide.
+    public var isManual: Bool { mode == .manual }
 
     /// Upstream's stated maximum for IPSEC_LIFETIME.
     public static let maximumLifetime = Lifetime.oneDay

@@ -72,8 +72,8 @@ public struct StrongSwanBackend: Backend {
 
     func child(_ config: TunnelConfig) -> SettingsTree {
         SettingsTree { child in
-            if !config.localNets.isEmpty { child.set("local_ts", list: config.localNets.map(\.description)) }
-            if !config.remoteNets.isEmpty { child.set("remote_ts", list: config.remoteNets.map(\.description)) }
+            if !config.localTrafficSelectors.isEmpty { child.set("local_ts", list: config.localTrafficSelectors.map(\.description)) }
+            if !config.remoteTrafficSelectors.isEmpty { child.set("remote_ts", list: config.remoteTrafficSelectors.map(\.description)) }
             child.set("esp_proposals", list: config.espProposals.swanctlValue.split(separator: ",").map(String.init))
             child.set("rekey_time", config.lifetime.rekeyTime.description)
             child.set("life_time", config.lifetime.description)
@@ -223,11 +223,11 @@ public struct StrongSwanBackend: Backend {
         out += line("keyexchange", config.keyExchange.rawValue)
         out += line("left", config.local.description)
         if let id = config.localID { out += line("leftid", id.description) }
-        if !config.localNets.isEmpty { out += line("leftsubnet", config.localNets.map(\.description).joined(separator: ",")) }
+        if !config.localTrafficSelectors.isEmpty { out += line("leftsubnet", config.localTrafficSelectors.map(\.description).joined(separator: ",")) }
         out += line("leftauth", "psk")
         out += line("right", config.remote.description)
         if let id = config.remoteID { out += line("rightid", id.description) }
-        if !config.remoteNets.isEmpty { out += line("rightsubnet", config.remoteNets.map(\.description).joined(separator: ",")) }
+        if !config.remoteTrafficSelectors.isEmpty { out += line("rightsubnet", config.remoteTrafficSelectors.map(\.description).joined(separator: ",")) }
         out += line("rightauth", "psk")
         out += line("auto", config.remote == .any ? "add" : "route")
         if let vti = config.vti { out += line("mark", String(vti.key)) }

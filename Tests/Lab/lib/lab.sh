@@ -62,9 +62,8 @@ topology() {
     done
 }
 
-# site_env SITE FILE...: the environment files of a site, later ones overriding earlier ones.
 # start_site SITE [ARGS...]: runs `vnf-ipsec run` as that site's container entrypoint: its own network and
-# mount namespace with a private /run, environment from $SCENARIO_DIR/SITE.env (plus $SITE_EXTRA_ENV).
+# mount namespace with a private /run, environment from $SCENARIO_DIR/SITE.env (then $EXTRA_ENV, e.g. "IPSEC_VTI_MTU=1400").
 start_site() {
     site=$1; shift
     env_file="$SCENARIO_DIR/$site.env"
@@ -131,7 +130,7 @@ esp_counted() {
     done
 }
 
-# capture_wan SECONDS FILTER: counts packets matching a tcpdump-free check: we read /proc counters instead.
+# udp_encapsulated SITE: the site's SAs are ESP in UDP (NAT-T, or forced).
 udp_encapsulated() { ip -n "$1" xfrm state | grep -q "encap type espinudp"; }
 
 diagnostics() {

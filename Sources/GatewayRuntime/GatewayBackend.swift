@@ -1,0 +1,41 @@
+import IPsecCore
+import VICI
+
+/// The IKE daemon as the gateway runtime drives it: the seam between `Gateway` (what every gateway does:
+/// capabilities, the instance lock, kernel leftovers, routes, shutdown order) and one daemon's way of
+/// being started, configured, asked and stopped. ``StrongSwanGatewayBackend`` is charon over VICI; the
+/// runtime's tests use a fake with no daemon at all.
+public protocol GatewayBackend: Sendable {
+    /// A file the gateway locks while it runs: two gateways must not drive one daemon's control socket.
+    var instanceLockPath: String { get }
+
+    /// Writes what the daemon reads at start and starts it; returns once it can be configured.
+    /// - Throws: when it cannot start, or does not become ready in time (it is stopped again).
+    func start(_ config: TunnelConfig) async throws
+
+    /// Hands the daemon the tunnel (secret, connection) and starts negotiating where this side should.
+    /// - Throws: the daemon's refusal, in its words.
+    func load(_ config: TunnelConfig) async throws
+
+    /// The tunnel's state whenever it may have changed (each CHILD_SA up or down, and now and then in case
+    /// an event was missed), until the daemon ends or the consuming task is cancelled.
+    func tunnelStates(of config: TunnelConfig) -> AsyncStream<TunnelState>
+
+    /// Suspends until the daemon ends by itself and says how. Cancelling the waiting task stops it.
+    func waitForExit() async -> DaemonExit
+
+    /// Closes the tunnel (the peer is told) and stops the daemon, within a few seconds; removes what it
+    /// wrote that holds secrets.
+    func stop(_ config: TunnelConfig) async
+}
+
+/// How a daemon ended: its exit status (a signal number when killed) and its last output lines.
+public struct DaemonExit: Sendable, Equatable {
+    public var status: Int32
+    public var lastLines: [String]
+
+    public init(status: Int32, lastLines: [String]) {
+        self.status = status
+        self.lastLines = lastLines
+    }
+}

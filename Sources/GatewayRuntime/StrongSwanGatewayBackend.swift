@@ -1,0 +1,198 @@
+import Foundation
+import IPsecCore
+import Logging
+import VICI
+
+/// strongSwan as the gateway's IKE daemon: charon (or, in upstream's manual mode, the starter) supervised
+/// as a child process, configured over VICI with exactly the tree swanctl.conf holds.
+public final class StrongSwanGatewayBackend: GatewayBackend {
+    public struct Options: Sendable {
+        /// Where generated files go (the container's tmpfs).
+        public var runtimeDirectory = "/run/vnf-ipsec"
+        public var charonPath = "/usr/lib/ipsec/charon"
+        public var starterPath = "/usr/lib/ipsec/starter"
+        public var viciSocket = VICIConnection.defaultSocket
+        /// How long charon may take to open its VICI socket.
+        public var startupTimeout: Duration = .seconds(15)
+        /// Upstream's mounted manual files.
+        public var manualFiles = ManualConfiguration.upstreamPaths
+        public init() {}
+    }
+
+    public let options: Options
+    private let logger: Logger
+    /// Where charon's output lines go (the container log).
+    private let output: @Sendable (String) -> Void
+    private let renderer = StrongSwanBackend()
+    private let daemon = Locked<DaemonProcess?>(nil)
+
+    /// - Parameter output: receives every line charon prints; by default they go to stdout as `charon: …`.
+    public init(options: Options = Options(), logger: Logger,
+                output: @escaping @Sendable (String) -> Void = StrongSwanGatewayBackend.standardOutput) {
+        self.options = options
+        self.logger = logger
+        self.output = output
+    }
+
+    /// The throwing write: with SIGPIPE ignored a vanished reader is an error to drop, not a crash.
+    public static let standardOutput: @Sendable (String) -> Void = { line in
+        try? FileHandle.standardOutput.write(contentsOf: Data(("charon: " + line + "\n").utf8))
+    }
+
+    /// One gateway per charon socket: a lock next to it.
+    public var instanceLockPath: String { options.viciSocket + ".lock" }
+
+    // MARK: start
+
+    public func start(_ config: TunnelConfig) async throws {
+        var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+        let launch: DaemonProcess.Launch
+        if config.isManual {
+            try ManualConfiguration.check(options.manualFiles)
+            if config.charonSettings == .generated {
+                let charon = renderer.render(config, format: .ipsec).filter { $0.path == "strongswan.conf" }
+                try ConfigurationFiles.write(charon, into: options.runtimeDirectory)
+                environment["STRONGSWAN_CONF"] = options.runtimeDirectory + "/strongswan.conf"
+            }
+            launch = .init(executable: options.starterPath, arguments: ["--nofork", "--conf", options.manualFiles.ipsecConf], environment: environment)
+            logger.info("starting strongSwan's starter with the mounted \(options.manualFiles.ipsecConf)")
+        } else {
+            let files = renderer.render(config, format: .swanctl)
+            // swanctl.conf is written for operators (`swanctl --list-conns --file`); charon gets the same over VICI.
+            try ConfigurationFiles.write(files, into: options.runtimeDirectory)
+            if config.charonSettings == .generated {
+                environment["STRONGSWAN_CONF"] = options.runtimeDirectory + "/strongswan.conf"
+            }
+            launch = .init(executable: options.charonPath, environment: environment)
+            logger.info("starting charon", metadata: ["config": "\(options.runtimeDirectory)"])
+            // The caller holds the instance lock: a socket here is a crashed run's, never a live charon's.
+            unlink(options.viciSocket)
+        }
+        let process = try DaemonProcess(launch, onLine: output)
+        daemon.withLock { $0 = process }
+        if !config.isManual {
+            do {
+                _ = try await connect(to: process)
+            } catch {
+                await process.stop(grace: .seconds(2))
+                throw error
+            }
+        }
+    }
+
+    /// charon opens its socket once its plugins are loaded, about a second after start; it announces that
+    /// nowhere we can wait on, so the socket is tried at short intervals until the start-up timeout.
+    private func connect(to process: DaemonProcess) async throws -> VICIClient {
+        let deadline = ContinuousClock.now + options.startupTimeout
+        while true {
+            if process.exitStatus != nil { throw GatewayError.notStarted("charon exited during start-up") }
+            if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
+            guard ContinuousClock.now < deadline else {
+                throw GatewayError.notStarted("charon did not open its VICI socket \(options.viciSocket) within \(options.startupTimeout)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    // MARK: load
+
+    public func load(_ config: TunnelConfig) async throws {
+        guard !config.isManual else { return }  // the starter loads the mounted files itself
+        let client = try VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
+        let name = config.connectionName
+        if let psk = config.psk {
+            try client.loadSharedKey(psk.secret, owners: renderer.sharedKeyOwners(config).map(\.description), id: "ike-\(name)")
+        }
+        try client.loadConnection(named: name, VICIMessage(renderer.connection(config)))
+        logger.info("connection loaded", metadata: ["connection": "\(name)", "charon": "\((try? client.version()) ?? "?")"])
+        guard config.remote != .any else { return }
+        // Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
+        // The side with the higher address lets the other go first and initiates only if nothing came up.
+        if let local = config.local.address, let remote = config.remote.address, !local.bytes.lexicographicallyPrecedes(remote.bytes) {
+            try await Task.sleep(for: .seconds(2))
+        }
+        if TunnelState((try? client.securityAssociations()) ?? [], connection: name) == .down {
+            // Return at once: with keyingtries=0 charon keeps trying in the background until the peer answers.
+            do {
+                try client.initiate(child: name, ike: name, timeout: .zero)
+            } catch {
+                logger.warning("initiate: \(error) (charon keeps retrying)")
+            }
+        }
+    }
+
+    // MARK: state
+
+    /// Fed by charon's child-updown events, read on a thread of the stream's own: VICI event reading blocks
+    /// on a socket, and Swift's cooperative threads must never block. A receive times out every few seconds,
+    /// which is the periodic re-check and the moment the thread notices it should end.
+    public func tunnelStates(of config: TunnelConfig) -> AsyncStream<TunnelState> {
+        let socket = options.viciSocket
+        let name = config.connectionName
+        let process = daemon.withLock { $0 }
+        let logger = self.logger
+        let startupTimeout = options.startupTimeout
+        return AsyncStream { continuation in
+            let ended = Locked(false)
+            let listening = Locked<VICIConnection?>(nil)
+            continuation.onTermination = { _ in
+                // The consumer is gone (its task ended or was cancelled): unblock the reader now.
+                ended.withLock { $0 = true }
+                listening.withLock { $0 }?.interrupt()
+            }
+            let reader = Thread {
+                defer { continuation.finish() }
+                // In manual mode the starter starts charon, so its socket may still be on its way.
+                let deadline = ContinuousClock.now + startupTimeout
+                var connected: (events: VICIClient, query: VICIClient)?
+                while connected == nil, !ended.withLock({ $0 }), process?.exitStatus == nil, ContinuousClock.now < deadline {
+                    if let events = try? VICIClient(socketPath: socket, timeout: .seconds(10)),
+                       let query = try? VICIClient(socketPath: socket, timeout: .seconds(5)),
+                       (try? events.connection.register("child-updown")) != nil {
+                        connected = (events, query)
+                    } else {
+                        usleep(50_000)
+                    }
+                }
+                guard let (events, query) = connected else {
+                    if !ended.withLock({ $0 }) { logger.error("cannot follow charon's CHILD_SA events on \(socket)") }
+                    return
+                }
+                listening.withLock { $0 = events.connection }
+                if ended.withLock({ $0 }) { return }
+                events.connection.setTimeout(.seconds(5))
+                while !ended.withLock({ $0 }), process?.exitStatus == nil {
+                    if case .failure(let error) = Result(catching: { () throws(VICIError) in try events.connection.receive() }),
+                       case .io(let what) = error, !what.contains("in time") {
+                        return  // charon went away
+                    }
+                    continuation.yield(TunnelState((try? query.securityAssociations()) ?? [], connection: name))
+                }
+            }
+            reader.name = "vnf-ipsec child-updown"
+            reader.start()
+        }
+    }
+
+    // MARK: exit and stop
+
+    public func waitForExit() async -> DaemonExit {
+        guard let process = daemon.withLock({ $0 }) else { return DaemonExit(status: 0, lastLines: []) }
+        let status = await withTaskCancellationHandler {
+            await process.waitForExit()
+        } onCancel: {
+            process.terminate(grace: .seconds(2))
+        }
+        return DaemonExit(status: status, lastLines: process.lastLines)
+    }
+
+    public func stop(_ config: TunnelConfig) async {
+        if !config.isManual, let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(2)) {
+            try? client.terminate(ike: config.connectionName, timeout: .milliseconds(1500))
+            try? client.unloadConnection(named: config.connectionName)
+        }
+        await daemon.withLock { $0 }?.stop(grace: .seconds(2))
+        // swanctl.conf holds the PSK; it was written for operators to inspect while the gateway runs.
+        unlink(options.runtimeDirectory + "/swanctl.conf")
+    }
+}
