@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         // libmnl from Debian's libmnl-dev, plus static-inline shims for the kernel header macros
@@ -29,18 +30,19 @@ let package = Package(
         ),
         // The one address type, shared by the model and netlink: a leaf that needs only the C library.
         .target(name: "IPAddresses"),
-        .target(name: "NetlinkKit", dependencies: ["CLibmnl", "IPAddresses"]),
+        .target(name: "NetlinkKit", dependencies: ["CLibmnl", "IPAddresses", .product(name: "SystemPackage", package: "swift-system")]),
         // The pure library: the typed tunnel model and its rules, the backend protocol, strongSwan's
         // rendering. No processes, no sockets, no netlink.
         .target(name: "IPsecCore", dependencies: ["IPAddresses"]),
         // charon's VICI protocol: a codec and a client over its unix socket. Knows nothing of the model.
-        .target(name: "VICI"),
+        .target(name: "VICI", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // What runs: charon supervised as a child, configured over VICI, the kernel programmed through
         // NetlinkKit, all under swift-service-lifecycle.
         .target(
             name: "GatewayRuntime",
             dependencies: [
                 "IPsecCore", "VICI", "NetlinkKit",
+                .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -62,7 +64,8 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "NetlinkKitTests",
-            dependencies: ["NetlinkKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["NetlinkKit", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+                           .product(name: "SystemPackage", package: "swift-system")]
         ),
         .testTarget(
             name: "IPsecCoreTests",

@@ -1,6 +1,7 @@
 import IPsecCore
 import VICI
 import Foundation
+import SystemPackage
 
 /// Writes rendered files to disk with the modes they ask for.
 public enum ConfigurationFiles {
@@ -14,34 +15,26 @@ public enum ConfigurationFiles {
     /// Writes every file into `folder` (created 0700 if missing). The folder must be a real directory owned
     /// by this user and writable by nobody else: in a folder others may write, they could swap a file
     /// for a link between our checks and our writes. Each file is written to a new temporary file with a
-    /// random name (`O_CREAT|O_EXCL|O_NOFOLLOW`, the final mode from the start, so a secret is never briefly
+    /// random name (`O_CREAT|O_EXCL|O_NOFOLLOW` through swift-system, the final mode from the start, so a secret is never briefly
     /// readable) and renamed over the target, which replaces a link rather than following it.
     public static func write(_ files: [RenderedFile], into folder: String) throws(WriteError) {
         try ensureSafeFolder(folder)
         for file in files {
             let path = folder + "/" + file.path
             let temporary = folder + "/." + file.path + "." + randomSuffix()
-            let fd = retryingInterrupts { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode_t(file.mode)) }
-            guard fd >= 0 else { throw WriteError(path: path, reason: lastError()) }
-            let bytes = Array(file.contents.utf8)
-            var written = 0
-            while written < bytes.count {
-                let n = bytes[written...].withUnsafeBytes { buffer in retryingInterrupts { Glibc.write(fd, buffer.baseAddress, buffer.count) } }
-                guard n > 0 else {
-                    let reason = lastError()
-                    close(fd)
-                    unlink(temporary)
-                    throw WriteError(path: path, reason: reason)
+            do {
+                let descriptor = try FileDescriptor.open(
+                    FilePath(temporary), .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                    permissions: FilePermissions(rawValue: CModeT(file.mode)))
+                try descriptor.closeAfter {
+                    _ = try descriptor.writeAll(Array(file.contents.utf8))
+                    // The umask may have narrowed the mode; set it exactly.
+                    guard fchmod(descriptor.rawValue, mode_t(file.mode)) == 0 else { throw Errno(rawValue: errno) }
                 }
-                written += n
-            }
-            // The umask may have narrowed the mode; set it exactly.
-            fchmod(fd, mode_t(file.mode))
-            close(fd)
-            guard rename(temporary, path) == 0 else {
-                let reason = lastError()
+                guard rename(temporary, path) == 0 else { throw Errno(rawValue: errno) }
+            } catch {
                 unlink(temporary)
-                throw WriteError(path: path, reason: reason)
+                throw WriteError(path: path, reason: (error as? Errno)?.description ?? "\(error)")
             }
         }
     }
@@ -75,12 +68,5 @@ public enum ConfigurationFiles {
         (0..<8).map { _ in String(UInt8.random(in: 0...255), radix: 16).leftPadded(to: 2) }.joined()
     }
 
-    private static func lastError() -> String { String(cString: strerror(errno)) }
-
-    /// Repeats a system call that was interrupted by a signal.
-    private static func retryingInterrupts<T: BinaryInteger>(_ call: () -> T) -> T {
-        var result: T
-        repeat { result = call() } while result < 0 && errno == EINTR
-        return result
-    }
+    private static func lastError() -> String { Errno(rawValue: errno).description }
 }

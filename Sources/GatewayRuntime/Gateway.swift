@@ -68,9 +68,8 @@ public final class Gateway: Service, Sendable {
         do {
             try await backend.start(config)
         } catch {
-            logger.error("\(error)")
             await backend.stop(config)  // removes what it wrote that holds secrets
-            throw error
+            throw error  // the caller reports it (`run` logs it and exits 1)
         }
 
         let outcome = await withTaskGroup(of: Event.self) { group -> Outcome in
@@ -100,9 +99,8 @@ public final class Gateway: Service, Sendable {
                 case .loaded, .finished:
                     continue
                 case .refused(let why) where !stopping:
-                    // A gateway whose tunnel the daemon refused is useless while it looks alive: say why,
-                    // loudly, and stop, so the container exits non-zero and the operator sees the reason.
-                    logger.error("charon did not take the configuration: \(why)")
+                    // A gateway whose tunnel the daemon refused is useless while it looks alive: stop, and
+                    // end with the reason, so the container exits non-zero and the operator sees why.
                     refusal = why
                     stopping = true
                     await backend.stop(config)

@@ -27,7 +27,7 @@ extension NetlinkHandle {
             differences.append("it is a \(kind ?? "device without link info"), not a \(vti.kind)")
         }
         guard differences.isEmpty else {
-            throw NetlinkError(kind: .exists, operation: "ensure link \(name)", errno: 0,
+            throw NetlinkError(kind: .exists, operation: "ensure link \(name)",
                                message: "a link named \(name) exists with other settings: \(differences.joined(separator: ", ")). Delete it or use another name")
         }
         return .alreadyPresent
@@ -39,7 +39,7 @@ extension NetlinkHandle {
         let present = try addresses(interfaceIndex: address.interfaceIndex)
         if let same = present.first(where: { $0.local.address == address.local.address }) {
             guard same == address else {
-                throw NetlinkError(kind: .exists, operation: "ensure address \(address)", errno: 0,
+                throw NetlinkError(kind: .exists, operation: "ensure address \(address)",
                                    message: "interface \(address.interfaceIndex) has \(same) instead of \(address)")
             }
             return .alreadyPresent

@@ -1,3 +1,4 @@
+import SystemPackage
 /// The kernel's rule for interface names (net/core/dev.c, `dev_valid_name`): 1 to 15 bytes (IFNAMSIZ
 /// less the terminator), not `.` or `..`, and no `/`, `:`, whitespace or NUL. Names are checked before they
 /// reach a request or a /proc/sys path, so no caller input can overflow a buffer or walk out of
@@ -20,7 +21,7 @@ public enum InterfaceName {
     /// Throws `.invalidArgument` for `operation` when `name` breaks the kernel's rule.
     static func validate(_ name: String, operation: @autoclosure () -> String) throws(NetlinkError) {
         if let problem = problem(name) {
-            throw NetlinkError(kind: .invalidArgument, operation: operation(), errno: 0, message: problem)
+            throw NetlinkError(kind: .invalidArgument, operation: operation(), message: problem)
         }
     }
 }

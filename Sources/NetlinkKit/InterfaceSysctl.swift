@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,29 +34,28 @@ public enum InterfaceSysctl: Sendable, Hashable {
     func write(interface: String) throws(NetlinkError) {
         let path = path(interface: interface)
         let operation = "sysctl \(path)=\(value)"
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let code = errno
-            throw NetlinkError(kind: code == ENOENT ? .notFound : code == EACCES || code == EROFS ? .permissionDenied : .system,
-                               operation: operation, errno: code,
-                               message: code == EROFS ? "/proc/sys is read-only: run the container with NET_ADMIN in its own network namespace or privileged" : nil)
-        }
-        defer { close(fd) }
-        let bytes = Array((value + "\n").utf8)
-        guard bytes.withUnsafeBytes({ Glibc.write(fd, $0.baseAddress, $0.count) }) == bytes.count else {
-            throw NetlinkError(kind: .system, operation: operation, errno: errno)
+        do {
+            let file = try FileDescriptor.open(FilePath(path), .writeOnly, options: [.closeOnExec])
+            try file.closeAfter { _ = try file.writeAll(Array((value + "\n").utf8)) }
+        } catch {
+            let errno = error as? Errno
+            let kind: NetlinkError.Kind = switch errno {
+            case .noSuchFileOrDirectory?: .notFound
+            case .permissionDenied?, .readOnlyFileSystem?: .permissionDenied
+            default: .system
+            }
+            throw NetlinkError(kind: kind, operation: operation, errno: errno,
+                               message: errno == .readOnlyFileSystem ? "/proc/sys is mounted read-only here" : nil)
         }
     }
 
     /// Reads the current value in the calling thread's network namespace.
     static func read(path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let file = try? FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) else { return nil }
         var buffer = [UInt8](repeating: 0, count: 64)
-        let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        guard n > 0 else { return nil }
-        return String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: "\n")
+        let count = try? file.closeAfter { try buffer.withUnsafeMutableBytes { try file.read(into: $0) } }
+        guard let count, count > 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: "\n")
     }
 }
 

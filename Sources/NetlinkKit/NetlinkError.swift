@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,12 +24,12 @@ public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible 
     public var kind: Kind
     /// The operation, e.g. `link add vti42`.
     public var operation: String
-    /// The kernel's errno (positive), 0 when not applicable.
-    public var errno: Int32
+    /// The system's error (swift-system's `Errno`), nil when the failure is not a system call's.
+    public var errno: Errno?
     /// The kernel's extended-ack message, or our explanation of a malformed reply.
     public var message: String?
 
-    public init(kind: Kind, operation: String, errno: Int32, message: String? = nil) {
+    public init(kind: Kind, operation: String, errno: Errno? = nil, message: String? = nil) {
         self.kind = kind
         self.operation = operation
         self.errno = errno
@@ -36,26 +37,26 @@ public struct NetlinkError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// Classifies a kernel error answer for `operation`.
-    static func kernel(_ errno: Int32, operation: String, message: String?, linkKind: String? = nil) -> NetlinkError {
+    static func kernel(_ code: Int32, operation: String, message: String?, linkKind: String? = nil) -> NetlinkError {
         let kind: Kind
-        switch errno {
+        switch code {
         case EOPNOTSUPP where linkKind != nil: kind = .unsupportedLinkKind(linkKind!)
         case EEXIST: kind = .exists
         case ENODEV, ESRCH, EADDRNOTAVAIL, ENOENT: kind = .notFound
         case EPERM, EACCES: kind = .permissionDenied
         default: kind = .other
         }
-        return NetlinkError(kind: kind, operation: operation, errno: errno, message: message)
+        return NetlinkError(kind: kind, operation: operation, errno: Errno(rawValue: code), message: message)
     }
 
     static func malformed(_ operation: String, _ why: String) -> NetlinkError {
-        NetlinkError(kind: .malformedReply, operation: operation, errno: 0, message: why)
+        NetlinkError(kind: .malformedReply, operation: operation, message: why)
     }
 
     public var description: String {
         var text = "\(operation): "
-        if errno != 0 { text += String(cString: strerror(errno)) }
-        if let message, !message.isEmpty { text += (errno != 0 ? " (\(message))" : message) }
+        if let errno { text += errno.description }
+        if let message, !message.isEmpty { text += (errno != nil ? " (\(message))" : message) }
         switch kind {
         case .unsupportedLinkKind(let kindName) where kindName.hasPrefix("vti"):
             text += ". The kernel lacks \(kindName.uppercased()) support (the \(kindName == "vti6" ? "ip6_vti" : "ip_vti") module)"

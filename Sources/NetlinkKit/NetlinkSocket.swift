@@ -1,3 +1,4 @@
+import SystemPackage
 import CLibmnl
 #if canImport(Glibc)
 import Glibc
@@ -15,7 +16,7 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
     /// - Parameter netlinkProtocol: NETLINK_ROUTE (links, addresses, routes) or NETLINK_XFRM (IPsec state).
     init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE) throws(NetlinkError) {
         guard let socket = mnl_socket_open(netlinkProtocol) else {
-            throw NetlinkError(kind: .system, operation: "open rtnetlink socket", errno: Glibc.errno)
+            throw NetlinkError(kind: .system, operation: "open rtnetlink socket", errno: Errno(rawValue: Glibc.errno))
         }
         var on: Int32 = 1
         // Extended acks carry the kernel's reason ("Unknown device type"); capped acks keep replies small.
@@ -26,7 +27,7 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
         guard mnl_socket_bind(socket, 0, pid_t(MNL_SOCKET_AUTOPID)) == 0 else {
             let error = Glibc.errno
             mnl_socket_close(socket)
-            throw NetlinkError(kind: .system, operation: "bind rtnetlink socket", errno: error)
+            throw NetlinkError(kind: .system, operation: "bind rtnetlink socket", errno: Errno(rawValue: error))
         }
         self.socket = socket
         portID = mnl_socket_get_portid(socket)
@@ -109,21 +110,16 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
     }
 
     private func send(_ bytes: [UInt8], operation: String) throws(NetlinkError) {
-        let sent = bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) }
+        let sent = Self.retryingInterrupts { bytes.withUnsafeBytes { mnl_socket_sendto(socket, $0.baseAddress, $0.count) } }
         guard sent == bytes.count else {
-            throw NetlinkError(kind: .system, operation: operation, errno: sent < 0 ? Glibc.errno : EMSGSIZE)
+            throw NetlinkError(kind: .system, operation: operation, errno: Errno(rawValue: sent < 0 ? Glibc.errno : EMSGSIZE))
         }
     }
 
     private func receive(operation: String) throws(NetlinkError) -> [NetlinkMessage] {
-        while true {
-            let count = receiveBuffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if Glibc.errno == EINTR { continue }
-                throw NetlinkError(kind: .system, operation: operation, errno: Glibc.errno)
-            }
-            return try NetlinkMessage.parse(receiveBuffer[0..<count], operation: operation)
-        }
+        let count = Self.retryingInterrupts { receiveBuffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) } }
+        guard count >= 0 else { throw NetlinkError(kind: .system, operation: operation, errno: Errno(rawValue: Glibc.errno)) }
+        return try NetlinkMessage.parse(receiveBuffer[0..<count], operation: operation)
     }
 
     /// Decodes an NLMSG_ERROR payload: the (negative) errno and the extended-ack message, if any.
@@ -152,6 +148,13 @@ final class NetlinkSocket: @unchecked Sendable {  // used only under NetlinkHand
     }
 
     static func tooLarge(_ request: NetlinkRequest) -> NetlinkError {
-        NetlinkError(kind: .invalidArgument, operation: request.operation, errno: 0, message: "the request does not fit in one netlink message")
+        NetlinkError(kind: .invalidArgument, operation: request.operation, message: "the request does not fit in one netlink message")
+    }
+
+    /// The one place a system call interrupted by a signal is repeated (swift-system's own calls do the same).
+    static func retryingInterrupts<T: BinaryInteger>(_ call: () -> T) -> T {
+        var result: T
+        repeat { result = call() } while result < 0 && Glibc.errno == EINTR
+        return result
     }
 }

@@ -1,3 +1,4 @@
+import SystemPackage
 import CLibmnl
 #if canImport(Glibc)
 import Glibc
@@ -22,15 +23,15 @@ public enum NetworkNamespacePath: Sendable, Hashable {
     func entered<T>(_ body: () throws(NetlinkError) -> T) throws(NetlinkError) -> T {
         let operation = "enter network namespace \(path)"
         let original = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)
-        guard original >= 0 else { throw NetlinkError(kind: .system, operation: operation, errno: errno) }
+        guard original >= 0 else { throw NetlinkError(kind: .system, operation: operation, errno: Errno(rawValue: errno)) }
         defer { close(original) }
         let target = open(path, O_RDONLY | O_CLOEXEC)
         guard target >= 0 else {
-            throw NetlinkError(kind: errno == ENOENT ? .notFound : .system, operation: operation, errno: errno)
+            throw NetlinkError(kind: errno == ENOENT ? .notFound : .system, operation: operation, errno: Errno(rawValue: errno))
         }
         defer { close(target) }
         guard vnf_setns_net(target) == 0 else {
-            throw NetlinkError(kind: errno == EPERM ? .permissionDenied : .system, operation: operation, errno: errno)
+            throw NetlinkError(kind: errno == EPERM ? .permissionDenied : .system, operation: operation, errno: Errno(rawValue: errno))
         }
         defer {
             // Returning to our own namespace cannot fail for a thread that could leave it.

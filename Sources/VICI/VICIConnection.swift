@@ -1,4 +1,5 @@
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,13 +22,13 @@ public final class VICIConnection: @unchecked Sendable {  // every exchange hold
     public init(socketPath: String = VICIConnection.defaultSocket, timeout: Duration = .seconds(10)) throws(VICIError) {
         self.socketPath = socketPath
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .unavailable(socket: socketPath, errno: errno) }
+        guard fd >= 0 else { throw .unavailable(socket: socketPath, errno: Errno(rawValue: errno)) }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let path = Array(socketPath.utf8)
         guard path.count < MemoryLayout.size(ofValue: address.sun_path) else {
             close(fd)
-            throw .unavailable(socket: socketPath, errno: ENAMETOOLONG)
+            throw .unavailable(socket: socketPath, errno: .fileNameTooLong)
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (index, byte) in path.enumerated() { raw[index] = byte }
@@ -38,13 +39,20 @@ public final class VICIConnection: @unchecked Sendable {  // every exchange hold
         guard connected == 0 else {
             let code = errno
             close(fd)
-            throw .unavailable(socket: socketPath, errno: code)
+            throw .unavailable(socket: socketPath, errno: Errno(rawValue: code))
         }
         self.fd = fd
         setTimeout(timeout)
     }
 
     deinit { close(fd) }
+
+    /// The one place a system call interrupted by a signal is repeated (swift-system's own calls do the same).
+    private static func retryingInterrupts<T: BinaryInteger>(_ call: () -> T) -> T {
+        var result: T
+        repeat { result = call() } while result < 0 && errno == EINTR
+        return result
+    }
 
     /// Ends whatever is waiting on this connection at once (its read fails as "charon closed"), from any
     /// thread: how a blocked event listener is stopped without waiting for its timeout.
@@ -71,9 +79,8 @@ public final class VICIConnection: @unchecked Sendable {  // every exchange hold
         let bytes = try packet.framed()
         var sent = 0
         while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw .io("write to \(socketPath): \(String(cString: strerror(errno)))") }
+            let n = Self.retryingInterrupts { bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } }
+            guard n > 0 else { throw .io("write to \(socketPath): \(Errno(rawValue: errno))") }
             sent += n
         }
     }
@@ -105,8 +112,7 @@ public final class VICIConnection: @unchecked Sendable {  // every exchange hold
                 guard remaining > .zero else { throw .io("charon did not answer in time on \(socketPath)") }
                 setSocketTimeout(remaining)
             }
-            let n = buffer[have...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n < 0, errno == EINTR { continue }
+            let n = Self.retryingInterrupts { buffer[have...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) } }
             if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { throw .io("charon did not answer in time on \(socketPath)") }
             guard n > 0 else { throw .io("charon closed \(socketPath)") }
             have += n

@@ -1,7 +1,9 @@
+import SystemPackage
+
 /// What went wrong talking to charon over VICI.
 public enum VICIError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The socket is not there or refuses connections: charon is not running (or not with the vici plugin).
-    case unavailable(socket: String, errno: Int32)
+    case unavailable(socket: String, errno: Errno)
     /// Reading or writing failed, or timed out.
     case io(String)
     /// Bytes that do not follow the VICI format.
@@ -14,7 +16,7 @@ public enum VICIError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .unavailable(let socket, let errno):
-            "cannot reach charon's VICI socket \(socket) (\(String(cString: strerror(errno)))): is charon running with the vici plugin? (`vnf-ipsec run` starts it; check its log)"
+            "cannot reach charon's VICI socket \(socket) (\(errno)): is charon running with the vici plugin?"
         case .io(let what): "VICI: \(what)"
         case .malformed(let what): "VICI: malformed message: \(what)"
         case .unknownCommand(let name): "VICI: charon does not know '\(name)' (strongSwan too old?)"
@@ -22,7 +24,3 @@ public enum VICIError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -208,7 +208,8 @@ CONF
     || fail "podman run failed" || return 1
   wait_for 20 sh -c "${podman[*]} exec gwA swanctl --list-conns | grep -q '^branch:'" \
     || { "${podman[@]}" logs gwA 2>&1 | tail -20; fail "the mounted connection was not loaded"; return 1; }
-  "${podman[@]}" logs gwA 2>&1 | grep -q "loaded IKE secret for 192.0.2.1 192.0.2.2" \
+  # charon logs the secrets a moment after the connection shows: wait for the line, bounded.
+  wait_for 10 sh -c "${podman[*]} logs gwA 2>&1 | grep -q 'loaded IKE secret for 192.0.2.1 192.0.2.2'" \
     || fail "the mounted secret was not loaded: $("${podman[@]}" logs gwA 2>&1 | grep -i secret)" || return 1
   "${podman[@]}" stop -t 10 gwA >/dev/null 2>&1
   [ "$("${podman[@]}" inspect --format '{{.State.ExitCode}}' gwA)" = 0 ] || fail "manual mode did not stop cleanly" || return 1

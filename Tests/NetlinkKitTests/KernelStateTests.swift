@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 import Testing
 import TestSupport
 @testable import NetlinkKit
@@ -110,7 +111,7 @@ struct KernelStateTests {
             try handle.linkAdd(VethLink(name: "dup0", peerName: "dup1"))
             let error = try #require(throws: NetlinkError.self) { try handle.linkAdd(VethLink(name: "dup0", peerName: "dup2")) }
             #expect(error.kind == .exists)
-            #expect(error.errno == EEXIST)
+            #expect(error.errno == .fileExists)
             #expect(error.description.contains("link add dup0 type veth"))
         }
     }
