@@ -39,6 +39,7 @@ public final class DaemonProcess: Sendable {
     private struct Exit {
         var status: Int32?
         var waiters: [CheckedContinuation<Int32, Never>] = []
+        var observers: [@Sendable () -> Void] = []
     }
 
     /// Starts the daemon. `onLine` is called from a background thread for every line it prints.
@@ -82,12 +83,13 @@ public final class DaemonProcess: Sendable {
         let ended = DispatchSemaphore(value: 0)
         process.terminationHandler = { finished in
             let status = finished.terminationStatus
-            let waiters = exited.withLock { state -> [CheckedContinuation<Int32, Never>] in
+            let (waiters, observers) = exited.withLock { state -> ([CheckedContinuation<Int32, Never>], [@Sendable () -> Void]) in
                 state.status = status
-                defer { state.waiters = [] }
-                return state.waiters
+                defer { state.waiters = []; state.observers = [] }
+                return (state.waiters, state.observers)
             }
             for waiter in waiters { waiter.resume(returning: status) }
+            for observer in observers { observer() }
             ended.signal()
         }
         // The kernel sends the parent-death signal when the *thread* that spawned the child exits, and
@@ -122,6 +124,16 @@ public final class DaemonProcess: Sendable {
 
     /// The last lines the daemon printed, oldest first.
     public var lastLines: [String] { recent.withLock { $0.lines } }
+
+    /// Calls `body` once when the daemon exits (at once if it has), from whatever thread sees the exit.
+    public func whenExited(_ body: @escaping @Sendable () -> Void) {
+        let done = exited.withLock { state -> Bool in
+            if state.status != nil { return true }
+            state.observers.append(body)
+            return false
+        }
+        if done { body() }
+    }
 
     /// Waits until the daemon has exited and returns its status (a signal number for a killed process).
     public func waitForExit() async -> Int32 {

@@ -80,18 +80,29 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         }
     }
 
-    /// charon opens its socket once its plugins are loaded, about a second after start; it announces that
-    /// nowhere we can wait on, so the socket is tried at short intervals until the start-up timeout.
+    /// charon opens its socket once its plugins are loaded, about a second after start. The socket's
+    /// folder is watched (inotify): each new entry there is a moment to try; charon's exit and the start-up
+    /// timeout end the wait. Where the folder cannot be watched, the socket is tried every 20 ms instead.
     private func connect(to process: DaemonProcess) async throws -> VICIClient {
         let deadline = ContinuousClock.now + options.startupTimeout
-        while true {
-            if process.exitStatus != nil { throw GatewayError.notStarted("charon exited during start-up") }
+        let folder = (options.viciSocket as NSString).deletingLastPathComponent
+        if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
+        if let watch = FolderChanges(folder: folder, until: deadline) {
+            process.whenExited { watch.finish() }
+            // A try after subscribing too: the socket may have appeared in between.
             if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
-            guard ContinuousClock.now < deadline else {
-                throw GatewayError.notStarted("charon did not open its VICI socket \(options.viciSocket) within \(options.startupTimeout)")
+            for await _ in watch.changes {
+                if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
             }
-            try await Task.sleep(for: .milliseconds(20))
+        } else {
+            while process.exitStatus == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                if let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(10)) { return client }
+            }
         }
+        try Task.checkCancellation()
+        if process.exitStatus != nil { throw GatewayError.notStarted("charon exited during start-up") }
+        throw GatewayError.notStarted("charon did not open its VICI socket \(options.viciSocket) within \(options.startupTimeout)")
     }
 
     // MARK: load

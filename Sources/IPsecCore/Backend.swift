@@ -9,8 +9,6 @@ public struct RenderedFile: Sendable, Hashable {
     /// POSIX mode: 0o600 for anything holding a secret, 0o644 otherwise.
     public var mode: UInt16
 
-    public var holdsSecrets: Bool { mode == 0o600 }
-
     public init(path: String, contents: String, redactedContents: String? = nil, mode: UInt16) {
         self.path = path
         self.contents = contents

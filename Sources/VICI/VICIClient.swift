@@ -56,11 +56,6 @@ public struct VICIClient: Sendable {
         try Self.check("unload-conn", try connection.request("unload-conn", message))
     }
 
-    /// The names of the loaded connections.
-    public func connectionNames() throws(VICIError) -> [String] {
-        try connection.stream("list-conns", event: "list-conn").events.flatMap { $0.entries.map(\.key) }
-    }
-
     /// The IKE_SAs (with CHILD_SAs) charon has now.
     public func securityAssociations() throws(VICIError) -> [IKESAStatus] {
         var message = VICIMessage()

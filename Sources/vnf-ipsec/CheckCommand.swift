@@ -10,8 +10,10 @@ struct CheckCommand: ParsableCommand {
         discussion: "Exit status: 0 when the configuration is valid, 2 when it is not (every problem is listed)."
     )
 
+    @OptionGroup var output: OutputOptions
+
     func run() throws {
         let loaded = try ConfigurationLoading.load()
-        print(ConfigurationSummary(loaded.config).text, terminator: "")
+        print(output.json ? OutputOptions.json(loaded.config) : ConfigurationSummary(loaded.config).text, terminator: "")
     }
 }

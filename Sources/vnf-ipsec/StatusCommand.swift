@@ -18,8 +18,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Liveness only: is charon alive and answering? (exit 0 or 1; the peer's state does not matter)")
     var live = false
 
-    @Flag(help: "Print JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "charon's VICI socket.")
     var socket = VICIConnection.defaultSocket
@@ -36,7 +35,7 @@ struct StatusCommand: ParsableCommand {
         } catch {
             report = TunnelReport(connection: connection, unreachable: "\(error)")
         }
-        print(json ? report.json : report.text, terminator: "")
+        print(output.json ? OutputOptions.json(report) : report.text, terminator: "")
         if report.state != .up { throw ExitCode(report.state.exitCode) }
     }
 
@@ -45,9 +44,9 @@ struct StatusCommand: ParsableCommand {
     private func checkLiveness() throws {
         do {
             let version = try VICIClient(socketPath: socket, timeout: .seconds(5)).version()
-            print(json ? Liveness(live: true, daemon: version, error: nil).json : "live: charon answers (\(version))")
+            print(output.json ? OutputOptions.json(Liveness(live: true, daemon: version, error: nil)) : "live: charon answers (\(version))\n", terminator: "")
         } catch {
-            print(json ? Liveness(live: false, daemon: nil, error: "\(error)").json : "not live: \(error)")
+            print(output.json ? OutputOptions.json(Liveness(live: false, daemon: nil, error: "\(error)")) : "not live: \(error)\n", terminator: "")
             throw ExitCode.failure
         }
     }
@@ -56,10 +55,5 @@ struct StatusCommand: ParsableCommand {
         var live: Bool
         var daemon: String?
         var error: String?
-        var json: String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
-        }
     }
 }

@@ -22,12 +22,6 @@ public struct TunnelReport: Sendable, Codable {
         securityAssociations = []
     }
 
-    public var json: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self) + "\n"
-    }
-
     public var text: String {
         var out = "\(connection): \(state.rawValue)\n"
         if let error { out += "  \(error)\n" }

@@ -36,6 +36,16 @@ struct CLITests {
         #expect(!result.output.contains(Self.psk))
     }
 
+    @Test func checkPrintsTheTunnelAsJSONWithTheKeyRedacted() throws {
+        let result = try vnf(["check", "--json"])
+        #expect(result.status == 0, "\(result.output)")
+        let tunnel = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        #expect(tunnel["remoteNets"] as? [String] == ["203.0.113.0/24"])
+        #expect(tunnel["remote"] as? String == "192.0.2.2")
+        #expect((tunnel["psk"] as? String)?.hasPrefix("<redacted") == true, "\(tunnel["psk"] ?? "nil")")
+        #expect(!result.output.contains(Self.psk))
+    }
+
     @Test func checkNamesEveryProblemAndTheMisspeltVariableAndExits2() throws {
         var environment = Self.valid
         environment["IPSEC_REMOTENET"] = nil

@@ -33,14 +33,6 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     /// The variable's name in the environment.
     public var name: String { rawValue }
 
-    /// Whether upstream's image reads it too (the rest are vnf-ipsec's own additions).
-    public var isUpstream: Bool {
-        switch self {
-        case .allowWeakPSK, .allowWeakCiphers, .vtiMTU: false
-        default: true
-        }
-    }
-
     /// The variable whose name is closest to `unknown` (edit distance), when it is close enough to be a typo.
     public static func closest(to unknown: String) -> ConfigVariable? {
         let upper = unknown.uppercased()
