@@ -31,9 +31,9 @@ let package = Package(
         // The one address type, shared by the model and netlink: a leaf that needs only the C library.
         .target(name: "IPAddresses"),
         .target(name: "NetlinkKit", dependencies: ["CLibmnl", "IPAddresses", .product(name: "SystemPackage", package: "swift-system")]),
-        // The pure library: the typed tunnel model and its rules, the backend protocol, strongSwan's
-        // rendering. No processes, no sockets, no netlink.
-        .target(name: "IPsecCore", dependencies: ["IPAddresses"]),
+        // The pure library: the typed gateway model and its rules (from the environment or a YAML file),
+        // the backend protocol, strongSwan's rendering. No processes, no sockets, no netlink.
+        .target(name: "IPsecCore", dependencies: ["IPAddresses", .product(name: "Yams", package: "Yams")]),
         // charon's VICI protocol: a codec and a client over its unix socket. Knows nothing of the model.
         .target(name: "VICI", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // What runs: charon supervised as a child, configured over VICI, the kernel programmed through

@@ -6,7 +6,8 @@ import ServiceLifecycle
 import VICI
 
 /// The gateway as a container entrypoint (`vnf-ipsec run`): an IKE daemon (a ``GatewayBackend``; charon by
-/// default) started, configured and supervised, the optional main-table route kept in step with the tunnel,
+/// default) started, configured with every tunnel and supervised, the optional main-table routes kept in
+/// step with each tunnel,
 /// and on shutdown the SAs closed, the daemon stopped and what was added removed.
 ///
 /// Run it in a `ServiceGroup`. `run()` returns normally after a graceful shutdown or cancellation; it
@@ -20,20 +21,21 @@ public final class Gateway: Service, Sendable {
         public init() {}
     }
 
-    public let config: TunnelConfig
+    public let config: GatewayConfig
     public let options: Options
     public let backend: any GatewayBackend
     private let logger: Logger
     private let state = Locked(State())
 
     private struct State: Sendable {
-        var installedRoutes: [Route] = []
+        /// By tunnel name.
+        var installedRoutes: [String: [Route]] = [:]
         /// The operator's own main-table routes to the same destinations that ours replaced: put back when
         /// ours go, so stopping the gateway restores the host's routing as it found it.
-        var replacedRoutes: [Route] = []
+        var replacedRoutes: [String: [Route]] = [:]
     }
 
-    public init(config: TunnelConfig, backend: any GatewayBackend, options: Options = Options(), logger: Logger) {
+    public init(config: GatewayConfig, backend: any GatewayBackend, options: Options = Options(), logger: Logger) {
         self.config = config
         self.backend = backend
         self.options = options
@@ -138,12 +140,14 @@ public final class Gateway: Service, Sendable {
 
     /// A charon that was killed (SIGKILL, OOM) leaves its SAs in the kernel; the next one negotiates new
     /// ones beside them and the old stay until their hard lifetime. We hold the lock, so no charon of ours
-    /// runs: the SAs between this tunnel's two endpoints are leftovers and go. Nobody else's are touched.
+    /// runs: the SAs between a tunnel's two endpoints are leftovers and go. Nobody else's are touched.
     private func removeSAsLeftByAnEarlierDaemon() {
-        guard let remote = config.remote.address else { return }
-        let local = config.local.address
+        let pairs = config.tunnels.compactMap { tunnel in tunnel.remote.address.map { (local: tunnel.local.address, remote: $0) } }
+        guard !pairs.isEmpty else { return }
         func between(_ a: IPAddress, _ b: IPAddress) -> Bool {
-            (a == remote && (local == nil || b == local)) || (b == remote && (local == nil || a == local))
+            pairs.contains { local, remote in
+                (a == remote && (local == nil || b == local)) || (b == remote && (local == nil || a == local))
+            }
         }
         do {
             let handle = try NetlinkHandle()
@@ -164,7 +168,7 @@ public final class Gateway: Service, Sendable {
                     }
                 }
             }
-            if removed > 0 { logger.notice("removed \(removed) SAs an earlier charon left between \(local.map { "\($0)" } ?? "%any") and \(remote)") }
+            if removed > 0 { logger.notice("removed \(removed) SAs an earlier charon left between this gateway's tunnel endpoints") }
         } catch {
             logger.warning("could not check for SAs left by an earlier charon: \(error)")
         }
@@ -181,30 +185,34 @@ public final class Gateway: Service, Sendable {
 
     // MARK: SET_ROUTE_DEFAULT_TABLE
 
-    /// Keeps the main-table route to IPSEC_REMOTENET present exactly while a CHILD_SA is installed.
+    /// Keeps each tunnel's main-table routes to its remote subnets present exactly while it has a CHILD_SA.
     private func followTunnelState() async {
-        for await tunnel in backend.tunnelStates(of: config) {
-            do {
-                try reconcileDefaultTableRoute(up: tunnel == .up)
-            } catch {
-                logger.error("main-table route: \(error)")
+        for await states in backend.tunnelStates(of: config) {
+            for tunnel in config.tunnels {
+                do {
+                    try reconcileDefaultTableRoute(tunnel, up: states[tunnel.name] == .up)
+                } catch {
+                    logger.error("main-table route: \(error)", metadata: ["connection": "\(tunnel.name)"])
+                }
             }
         }
     }
 
-    func reconcileDefaultTableRoute(up: Bool) throws {
-        let handle = try NetlinkHandle()
-        let installed = state.withLock { $0.installedRoutes }
+    func reconcileDefaultTableRoute(_ tunnel: TunnelConfig, up: Bool) throws {
+        let installed = state.withLock { $0.installedRoutes[tunnel.name] ?? [] }
         if up, installed.isEmpty {
-            guard case .address(let remote) = config.remote else { return }
+            guard case .address(let remote) = tunnel.remote else { return }
+            let handle = try NetlinkHandle()
             let path = try handle.routeGet(to: remote)
             let existing = try handle.routes(table: .main)
             var routes: [Route] = []
             var replaced: [Route] = []
-            for network in config.remoteTrafficSelectors where network.address.isIPv6 == remote.isIPv6 {
+            // In manual mode the mounted files decide the selectors; the route goes to what was configured.
+            let destinations = config.isManual ? tunnel.remoteNets : tunnel.remoteTrafficSelectors
+            for network in destinations where network.address.isIPv6 == remote.isIPv6 {
                 var route = Route(destination: network,
                                   outputInterface: path.outputInterface, gateway: path.gateway)
-                route.preferredSource = config.localPrivateIP
+                route.preferredSource = tunnel.localPrivateIP
                 let previous = existing.filter { $0.destination == route.destination && $0.metric == route.metric }
                 try handle.ensureRoute(route)
                 routes.append(route)
@@ -214,16 +222,18 @@ public final class Gateway: Service, Sendable {
                 }
                 logger.info("main-table route added: \(route)")
             }
-            state.withLock { $0.installedRoutes = routes; $0.replacedRoutes = replaced }
+            state.withLock { $0.installedRoutes[tunnel.name] = routes; $0.replacedRoutes[tunnel.name] = replaced }
         } else if !up, !installed.isEmpty {
-            removeInstalledRoutes()
+            removeInstalledRoutes(of: [tunnel.name])
         }
     }
 
-    private func removeInstalledRoutes() {
+    /// Removes the routes installed for the named tunnels (all by default) and restores what they replaced.
+    private func removeInstalledRoutes(of names: Set<String>? = nil) {
         let (routes, replaced) = state.withLock { state -> ([Route], [Route]) in
-            defer { state.installedRoutes = []; state.replacedRoutes = [] }
-            return (state.installedRoutes, state.replacedRoutes)
+            let chosen = names ?? Set(state.installedRoutes.keys)
+            defer { for name in chosen { state.installedRoutes[name] = nil; state.replacedRoutes[name] = nil } }
+            return (chosen.flatMap { state.installedRoutes[$0] ?? [] }, chosen.flatMap { state.replacedRoutes[$0] ?? [] })
         }
         guard !routes.isEmpty, let handle = try? NetlinkHandle() else { return }
         for route in routes {
@@ -247,12 +257,13 @@ public final class Gateway: Service, Sendable {
     // MARK: shutdown
 
     private func removeVTI() {
-        guard let setup = VTISetup(config) else { return }
-        do {
-            try setup.remove(try NetlinkHandle())
-            logger.info("removed \(setup.link.attributes.name)")
-        } catch {
-            logger.warning("removing \(setup.link.attributes.name): \(error)")
+        for setup in config.tunnels.compactMap(VTISetup.init) {
+            do {
+                try setup.remove(try NetlinkHandle())
+                logger.info("removed \(setup.link.attributes.name)")
+            } catch {
+                logger.warning("removing \(setup.link.attributes.name): \(error)")
+            }
         }
     }
 }

@@ -11,22 +11,22 @@ public protocol GatewayBackend: Sendable {
 
     /// Writes what the daemon reads at start and starts it; returns once it can be configured.
     /// - Throws: when it cannot start, or does not become ready in time (it is stopped again).
-    func start(_ config: TunnelConfig) async throws
+    func start(_ config: GatewayConfig) async throws
 
-    /// Hands the daemon the tunnel (secret, connection) and starts negotiating where this side should.
+    /// Hands the daemon every tunnel (secrets, connections) and starts negotiating where this side should.
     /// - Throws: the daemon's refusal, in its words.
-    func load(_ config: TunnelConfig) async throws
+    func load(_ config: GatewayConfig) async throws
 
-    /// The tunnel's state whenever it may have changed (each CHILD_SA up or down, and now and then in case
-    /// an event was missed), until the daemon ends or the consuming task is cancelled.
-    func tunnelStates(of config: TunnelConfig) -> AsyncStream<TunnelState>
+    /// Every tunnel's state by name whenever one may have changed (each CHILD_SA up or down, and now and
+    /// then in case an event was missed), until the daemon ends or the consuming task is cancelled.
+    func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]>
 
     /// Suspends until the daemon ends by itself and says how. Cancelling the waiting task stops it.
     func waitForExit() async -> DaemonExit
 
-    /// Closes the tunnel (the peer is told) and stops the daemon, within a few seconds; removes what it
+    /// Closes the tunnels (the peers are told) and stops the daemon, within a few seconds; removes what it
     /// wrote that holds secrets.
-    func stop(_ config: TunnelConfig) async
+    func stop(_ config: GatewayConfig) async
 }
 
 /// How a daemon ended: its exit status (a signal number when killed) and its last output lines.

@@ -44,7 +44,7 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
 
     // MARK: start
 
-    public func start(_ config: TunnelConfig) async throws {
+    public func start(_ config: GatewayConfig) async throws {
         var environment = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
         let launch: DaemonProcess.Launch
         if config.isManual {
@@ -107,27 +107,44 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
 
     // MARK: load
 
-    public func load(_ config: TunnelConfig) async throws {
+    public func load(_ config: GatewayConfig) async throws {
         guard !config.isManual else { return }  // the starter loads the mounted files itself
         let client = try VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
-        let name = config.connectionName
-        if let psk = config.psk {
-            try client.loadSharedKey(psk.secret, owners: renderer.sharedKeyOwners(config).map(\.description), id: "ike-\(name)")
+        for tunnel in config.tunnels {
+            guard let psk = tunnel.psk else { continue }
+            try client.loadSharedKey(psk.secret, owners: renderer.sharedKeyOwners(tunnel).map(\.description),
+                                     id: StrongSwanBackend.sharedKeyID(tunnel))
         }
-        try client.loadConnection(named: name, VICIMessage(renderer.connection(config)))
-        logger.info("connection loaded", metadata: ["connection": "\(name)", "charon": "\((try? client.version()) ?? "?")"])
-        guard config.remote != .any else { return }
+        try client.loadConnections(config.tunnels.map { ($0.name, VICIMessage(renderer.connection($0))) })
+        logger.info("\(config.tunnels.count == 1 ? "connection" : "\(config.tunnels.count) connections") loaded",
+                    metadata: ["connection": "\(config.tunnels.count == 1 ? config.tunnels[0].name : config.tunnels.map(\.name).joined(separator: ","))",
+                               "charon": "\((try? client.version()) ?? "?")"])
         // Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
-        // The side with the higher address lets the other go first and initiates only if nothing came up.
-        if let local = config.local.address, let remote = config.remote.address, !local.bytes.lexicographicallyPrecedes(remote.bytes) {
-            try await Task.sleep(for: .seconds(2))
+        // In the automatic role the side with the higher address lets the other go first and initiates only
+        // if nothing came up; an initiator goes at once; a responder never.
+        let initiating = config.tunnels.filter(\.runInitiates)
+        let waiting = initiating.filter { tunnel in
+            guard tunnel.behaviour.role == .automatic, let local = tunnel.local.address, let remote = tunnel.remote.address else { return false }
+            return !local.bytes.lexicographicallyPrecedes(remote.bytes)
         }
-        if TunnelState((try? client.securityAssociations()) ?? [], connection: name) == .down {
-            // Return at once: with keyingtries=0 charon keeps trying in the background until the peer answers.
+        let waitingNames = Set(waiting.map(\.name))
+        initiate(initiating.filter { !waitingNames.contains($0.name) }, client: client)
+        if !waiting.isEmpty {
+            try await Task.sleep(for: .seconds(2))
+            initiate(waiting, client: client)
+        }
+    }
+
+    /// Starts each tunnel that has no SA yet. Returns at once: with keyingtries=0 charon keeps trying in
+    /// the background until the peer answers.
+    private func initiate(_ tunnels: [TunnelConfig], client: VICIClient) {
+        guard !tunnels.isEmpty else { return }
+        let sas = (try? client.securityAssociations()) ?? []
+        for tunnel in tunnels where TunnelState(sas, connection: tunnel.name) == .down {
             do {
-                try client.initiate(child: name, ike: name, timeout: .zero)
+                try client.initiate(child: tunnel.name, ike: tunnel.name, timeout: .zero)
             } catch {
-                logger.warning("initiate: \(error) (charon keeps retrying)")
+                logger.warning("initiate: \(error) (charon keeps retrying)", metadata: ["connection": "\(tunnel.name)"])
             }
         }
     }
@@ -137,9 +154,9 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     /// Fed by charon's child-updown events, read on a thread of the stream's own: VICI event reading blocks
     /// on a socket, and Swift's cooperative threads must never block. A receive times out every few seconds,
     /// which is the periodic re-check and the moment the thread notices it should end.
-    public func tunnelStates(of config: TunnelConfig) -> AsyncStream<TunnelState> {
+    public func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]> {
         let socket = options.viciSocket
-        let name = config.connectionName
+        let names = config.tunnels.map(\.name)
         let process = daemon.withLock { $0 }
         let logger = self.logger
         let startupTimeout = options.startupTimeout
@@ -177,7 +194,8 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                        case .io(let what) = error, !what.contains("in time") {
                         return  // charon went away
                     }
-                    continuation.yield(TunnelState((try? query.securityAssociations()) ?? [], connection: name))
+                    let sas = (try? query.securityAssociations()) ?? []
+                    continuation.yield(Dictionary(uniqueKeysWithValues: names.map { ($0, TunnelState(sas, connection: $0)) }))
                 }
             }
             reader.name = "vnf-ipsec child-updown"
@@ -197,10 +215,19 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         return DaemonExit(status: status, lastLines: process.lastLines)
     }
 
-    public func stop(_ config: TunnelConfig) async {
+    public func stop(_ config: GatewayConfig) async {
         if !config.isManual, let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(2)) {
-            try? client.terminate(ike: config.connectionName, timeout: .milliseconds(1500))
-            try? client.unloadConnection(named: config.connectionName)
+            // Every IKE_SA is asked to close at once (charon sends each peer its DELETE), then the peers'
+            // answers are awaited together for at most 1.5 s, however many tunnels there are.
+            let names = Set(config.tunnels.map(\.name))
+            let open = ((try? client.securityAssociations()) ?? []).filter { names.contains($0.name) }
+            for name in Set(open.map(\.name)) { try? client.terminate(ike: name, timeout: nil) }
+            let deadline = ContinuousClock.now + .milliseconds(1500)
+            while !open.isEmpty, ContinuousClock.now < deadline,
+                  ((try? client.securityAssociations()) ?? []).contains(where: { names.contains($0.name) }) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            for name in config.tunnels.map(\.name) { try? client.unloadConnection(named: name) }
         }
         await daemon.withLock { $0 }?.stop(grace: .seconds(2))
         // swanctl.conf holds the PSK; it was written for operators to inspect while the gateway runs.

@@ -25,9 +25,9 @@ public enum ConfigFormat: String, Sendable, CaseIterable, Codable {
     case ipsec
 }
 
-/// An IKE daemon that can carry a ``TunnelConfig``. Rendering is pure: the same configuration always gives
+/// An IKE daemon that can carry a ``GatewayConfig``. Rendering is pure: the same configuration always gives
 /// the same bytes, and nothing on the system is touched.
 public protocol Backend: Sendable {
     /// The files that configure the daemon for `config`.
-    func render(_ config: TunnelConfig, format: ConfigFormat) -> [RenderedFile]
+    func render(_ config: GatewayConfig, format: ConfigFormat) -> [RenderedFile]
 }

@@ -19,6 +19,39 @@ public struct VICIClient: Sendable {
         try Self.check("load-conn", try connection.request("load-conn", message))
     }
 
+    /// Loads (or replaces) many connections with as few requests as fit: charon's `load-conn` takes every
+    /// connection section of one message, and a message may be up to ``batchBytes`` long.
+    /// - Throws: the first refusal, naming the batch's connections.
+    public func loadConnections(_ connections: [(name: String, settings: VICIMessage)]) throws(VICIError) {
+        var batch = VICIMessage(), names: [String] = [], size = 0
+        func send() throws(VICIError) {
+            guard !names.isEmpty else { return }
+            let answer = try connection.request("load-conn", batch)
+            guard answer.string("success") == "yes" else {
+                throw .commandFailed(command: "load-conn " + names.joined(separator: ","), message: answer.string("errmsg") ?? "charon gave no reason")
+            }
+            batch = VICIMessage(); names = []; size = 0
+        }
+        for (name, settings) in connections {
+            var single = VICIMessage()
+            single.append(name, section: settings)
+            let bytes = try single.encoded().count
+            if size + bytes > Self.batchBytes { try send() }
+            batch.append(name, section: settings)
+            names.append(name)
+            size += bytes
+        }
+        try send()
+    }
+
+    /// A load-conn message's budget: well below charon's 512 KiB limit on one message.
+    public static let batchBytes = 256 * 1024
+
+    /// The connections charon has loaded (`list-conns`), by name, in its order.
+    public func connectionNames() throws(VICIError) -> [String] {
+        try connection.stream("list-conns", event: "list-conn").events.flatMap { $0.entries.map(\.key) }
+    }
+
     /// Loads an IKE pre-shared key for `owners`. The secret travels only over the local socket.
     public func loadSharedKey(_ secret: String, owners: [String], id: String) throws(VICIError) {
         var message = VICIMessage()
@@ -40,11 +73,12 @@ public struct VICIClient: Sendable {
         try Self.check("initiate", try connection.request("initiate", message))
     }
 
-    /// Deletes the IKE_SA (and its CHILD_SAs) of configuration `ike`, telling the peer.
-    public func terminate(ike: String, timeout: Duration = .seconds(2)) throws(VICIError) {
+    /// Deletes the IKE_SA (and its CHILD_SAs) of configuration `ike`, telling the peer. With a timeout
+    /// charon answers once the peer acknowledged (or the time is up); with nil at once.
+    public func terminate(ike: String, timeout: Duration? = .seconds(2)) throws(VICIError) {
         var message = VICIMessage()
         message.append("ike", ike)
-        message.append("timeout", String(Self.milliseconds(timeout)))
+        message.append("timeout", timeout.map { String(Self.milliseconds($0)) } ?? "-1")
         message.append("force", "yes")
         try Self.check("terminate", try connection.request("terminate", message))
     }

@@ -4,12 +4,26 @@ import GatewayRuntime
 import IPsecCore
 import VICI
 
-/// Reads the configuration from the process environment for a command; on failure prints every problem
-/// to stderr and exits 2, before anything is started or changed.
+/// Where a command reads the configuration: `--config FILE`, else IPSEC_CONFIG_FILE, else upstream's
+/// variables. Shared by every command that reads it.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(name: .customLong("config"), help: ArgumentHelp("A YAML configuration file with any number of tunnels (overrides IPSEC_CONFIG_FILE).", valueName: "file"))
+    var file: String?
+
+    /// The environment the model reads, with `--config` in IPSEC_CONFIG_FILE's place.
+    var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        if let file { environment[ConfigVariable.configFile.rawValue] = file }
+        return environment
+    }
+}
+
+/// Reads the configuration for a command; on failure prints every problem to stderr and exits 2, before
+/// anything is started or changed.
 enum ConfigurationLoading {
-    static func load(purpose: TunnelConfig.Purpose = .tunnel) throws -> LoadedConfiguration {
+    static func load(_ options: ConfigurationOptions, purpose: GatewayConfig.Purpose = .tunnels) throws -> LoadedConfiguration {
         do {
-            let loaded = try TunnelConfig.load(environment: ProcessInfo.processInfo.environment, purpose: purpose)
+            let loaded = try GatewayConfig.load(environment: options.environment, purpose: purpose)
             warn(loaded.warnings)
             return loaded
         } catch {

@@ -7,24 +7,34 @@ import NetlinkKit
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create the VTI for a route-based tunnel (upstream's init container): link, disable_policy, p2p address, routes.",
+        abstract: "Create the VTI of every route-based tunnel (upstream's init container): link, disable_policy, p2p address, routes.",
         discussion: "Idempotent: running it twice changes nothing. A different existing link of the same name is an error that says what differs."
     )
+
+    @OptionGroup var configuration: ConfigurationOptions
 
     @Flag(help: "Print the plan without touching the kernel.")
     var dryRun = false
 
     func run() throws {
-        let loaded = try ConfigurationLoading.load(purpose: .vtiOnly)
-        guard let setup = VTISetup(loaded.config) else { throw ValidationError("IPSEC_VTI_KEY is not set: nothing to initialise") }
+        let loaded = try ConfigurationLoading.load(configuration, purpose: .vtiOnly)
+        let setups = loaded.config.tunnels.compactMap { tunnel in VTISetup(tunnel).map { (tunnel.name, $0) } }
+        guard !setups.isEmpty else { throw ValidationError("no tunnel has a VTI key (IPSEC_VTI_KEY, vti_key): nothing to initialise") }
+        // One tunnel's lines read as before; with several each line says whose it is.
+        let label: (String) -> String = setups.count == 1 ? { _ in "" } : { "\($0): " }
         if dryRun {
-            for step in setup.steps { print(step) }
+            for (name, setup) in setups { for step in setup.steps { print(label(name) + step) } }
             return
         }
+        var current = setups[0].0
         do throws(NetlinkError) {
-            for line in try setup.apply(try NetlinkHandle()) { print(line) }
+            let handle = try NetlinkHandle()
+            for (name, setup) in setups {
+                current = name
+                for line in try setup.apply(handle) { print(label(name) + line) }
+            }
         } catch {
-            printError("init: \(error)\(Self.advice(for: error))")
+            printError("init: \(label(current))\(error)\(Self.advice(for: error))")
             throw ExitCode.failure
         }
     }

@@ -6,9 +6,11 @@ import VICI
 struct RenderCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "render",
-        abstract: "Render strongSwan's configuration from the environment.",
+        abstract: "Render strongSwan's configuration for every tunnel.",
         discussion: "Without --out the files are printed with secrets redacted. With --out they are written there, secrets files with mode 0600."
     )
+
+    @OptionGroup var configuration: ConfigurationOptions
 
     @Option(help: "Write the files into this folder instead of printing them.")
     var out: String?
@@ -20,7 +22,7 @@ struct RenderCommand: ParsableCommand {
     var showSecrets = false
 
     func run() throws {
-        let loaded = try ConfigurationLoading.load()
+        let loaded = try ConfigurationLoading.load(configuration)
         let files = StrongSwanBackend().render(loaded.config, format: format)
         if let out {
             try ConfigurationFiles.write(files, into: out)

@@ -11,11 +11,13 @@ import ServiceLifecycle
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run the gateway in the foreground: charon as a child, the tunnel configured over VICI (the container's default command).",
+        abstract: "Run the gateway in the foreground: charon as a child, every tunnel configured over VICI (the container's default command).",
         discussion: "SIGTERM, SIGINT or SIGQUIT closes the SAs, stops charon, removes routes run added, and exits 0. SIGHUP, SIGUSR1 and SIGUSR2 are logged and change nothing; SIGPIPE is ignored. If charon dies or refuses the configuration, exits 1 with the reason. Invalid configuration: exit 2, nothing started. charon never outlives run."
     )
 
-    @Flag(help: "On shutdown also remove the VTI that `init` created.")
+    @OptionGroup var configuration: ConfigurationOptions
+
+    @Flag(help: "On shutdown also remove the VTIs that `init` created.")
     var teardownVTI = false
 
     @Option(help: "Folder for the generated configuration (a tmpfs in a container).")
@@ -24,7 +26,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // A reader of our stdout that went away must not take the tunnel down: writes fail instead.
         signal(SIGPIPE, SIG_IGN)
-        let loaded = try ConfigurationLoading.load()
+        let loaded = try ConfigurationLoading.load(configuration)
         let logger = Log.bootstrap(debug: loaded.config.debug)
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI

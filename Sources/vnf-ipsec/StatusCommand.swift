@@ -7,15 +7,16 @@ import VICI
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show IKE and CHILD SAs from charon (over VICI).",
+        abstract: "Show every tunnel's IKE and CHILD SAs from charon (over VICI), including tunnels that are down.",
         discussion: """
-            Readiness (the default): exit 0 when the CHILD_SA is installed, 1 when only the IKE_SA is up, 2 when nothing \
-            is up or charon cannot be reached. Liveness (--live): exit 0 while charon answers over VICI, whatever the \
-            remote peer does, 1 when it does not; a remote outage must not restart a healthy gateway.
+            Readiness (the default): exit 0 when every tunnel (or the one --tunnel names) has an installed CHILD_SA, \
+            1 when some do (or only IKE_SAs are up), 2 when none does or charon cannot be reached. The tunnels are \
+            those charon has loaded. Liveness (--live): exit 0 while charon answers over VICI, whatever the remote \
+            peers do, 1 when it does not; a remote outage must not restart a healthy gateway.
             """
     )
 
-    @Flag(help: "Liveness only: is charon alive and answering? (exit 0 or 1; the peer's state does not matter)")
+    @Flag(help: "Liveness only: is charon alive and answering? (exit 0 or 1; the peers' state does not matter)")
     var live = false
 
     @OptionGroup var output: OutputOptions
@@ -23,20 +24,24 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "charon's VICI socket.")
     var socket = VICIConnection.defaultSocket
 
-    @Option(help: "Connection name.")
-    var connection = "vnf-ipsec"
+    @Option(name: [.customLong("tunnel"), .customLong("connection")], help: "Only this tunnel (its connection name); --connection is the older spelling.")
+    var tunnel: String?
 
     func run() throws {
         if live { return try checkLiveness() }
-        let report: TunnelReport
+        let report: GatewayReport
         do {
-            let sas = try VICIClient(socketPath: socket, timeout: .seconds(5)).securityAssociations()
-            report = TunnelReport(connection: connection, securityAssociations: sas)
+            let client = try VICIClient(socketPath: socket, timeout: .seconds(5))
+            let sas = try client.securityAssociations()
+            var names = try tunnel.map { [$0] } ?? client.connectionNames()
+            // SAs of connections not (or no longer) loaded still count: they carry traffic.
+            if tunnel == nil { for name in sas.map(\.name) where !names.contains(name) { names.append(name) } }
+            report = GatewayReport(names: names, securityAssociations: sas)
         } catch {
-            report = TunnelReport(connection: connection, unreachable: "\(error)")
+            report = GatewayReport(unreachable: "\(error)", names: tunnel.map { [$0] } ?? [])
         }
         print(output.json ? OutputOptions.json(report) : report.text, terminator: "")
-        if report.state != .up { throw ExitCode(report.state.exitCode) }
+        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 
     /// One VICI round trip (`version`): charon is running, its VICI plugin answers, and its main loop is

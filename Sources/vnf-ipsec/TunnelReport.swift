@@ -2,7 +2,42 @@ import Foundation
 import IPsecCore
 import VICI
 
-/// What `status` prints: the tunnel's state and its SAs, as text for people and JSON for tools.
+/// What `status` prints: every configured tunnel's state and SAs, as text for people and JSON for tools.
+public struct GatewayReport: Sendable, Codable {
+    public var tunnels: [TunnelReport]
+    /// How many tunnels have an installed CHILD_SA.
+    public var up: Int
+    /// Why charon could not be asked, if it could not.
+    public var error: String?
+
+    /// The report on `names` (every connection charon has loaded when nil) from charon's SAs.
+    public init(names: [String], securityAssociations: [IKESAStatus]) {
+        tunnels = names.map { TunnelReport(connection: $0, securityAssociations: securityAssociations) }
+        up = tunnels.filter { $0.state == .up }.count
+    }
+
+    public init(unreachable: String, names: [String]) {
+        tunnels = names.map { TunnelReport(connection: $0, unreachable: unreachable) }
+        up = 0
+        error = unreachable
+    }
+
+    /// Readiness: 0 every tunnel up, 1 some up (or only IKE_SAs), 2 none (or charon unreachable, or no
+    /// tunnel loaded).
+    public var exitCode: Int32 {
+        if tunnels.isEmpty || error != nil { return 2 }
+        if up == tunnels.count { return 0 }
+        return tunnels.contains { $0.state != .down } ? 1 : 2
+    }
+
+    public var text: String {
+        if let error, tunnels.isEmpty { return "down: \(error)\n" }
+        if tunnels.isEmpty { return "down: charon has no tunnel loaded\n" }
+        return (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined()
+    }
+}
+
+/// One tunnel in `status`.
 public struct TunnelReport: Sendable, Codable {
     public var connection: String
     public var state: TunnelState
@@ -38,16 +73,5 @@ public struct TunnelReport: Sendable, Codable {
             }
         }
         return out
-    }
-}
-
-extension TunnelState {
-    /// `status`'s exit code as a readiness probe: 0 up, 1 IKE only, 2 down.
-    var exitCode: Int32 {
-        switch self {
-        case .up: 0
-        case .ikeOnly: 1
-        case .down: 2
-        }
     }
 }

@@ -39,7 +39,9 @@ struct CLITests {
     @Test func checkPrintsTheTunnelAsJSONWithTheKeyRedacted() throws {
         let result = try vnf(["check", "--json"])
         #expect(result.status == 0, "\(result.output)")
-        let tunnel = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        let gateway = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
+        let tunnel = try #require((gateway["tunnels"] as? [[String: Any]])?.first, "\(result.stdout)")
+        #expect(tunnel["name"] as? String == "vnf-ipsec")
         #expect(tunnel["remoteNets"] as? [String] == ["203.0.113.0/24"])
         #expect(tunnel["remote"] as? String == "192.0.2.2")
         #expect((tunnel["psk"] as? String)?.hasPrefix("<redacted") == true, "\(tunnel["psk"] ?? "nil")")
@@ -210,7 +212,7 @@ struct CLITests {
     @Test func statusWithoutACharonSaysWhatToDoAndExits2() throws {
         let result = try vnf(["status", "--socket", "/nonexistent/charon.vici"], [:])
         #expect(result.status == 2)
-        #expect(result.stdout.contains("vnf-ipsec: down"))
+        #expect(result.stdout.hasPrefix("down: "))
         #expect(result.stdout.contains("is charon running with the vici plugin?"))
     }
 

@@ -23,7 +23,7 @@ struct ConfigurationFailureTests {
         options.runtimeDirectory = folder + "/run"
         options.viciSocket = folder + "/charon.vici"
         options.startupTimeout = .seconds(1)
-        let config = try TunnelConfig.load(environment: [
+        let config = try GatewayConfig.load(environment: [
             "IPSEC_LOCALIP": "192.0.2.1", "IPSEC_REMOTEIP": "192.0.2.2", "IPSEC_LOCALNET": "198.51.100.0/24",
             "IPSEC_REMOTENET": "203.0.113.0/24", "IPSEC_PSK": "configuration-failure-psk-0123456789",
         ]).config

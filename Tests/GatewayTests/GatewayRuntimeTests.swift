@@ -27,16 +27,16 @@ struct GatewayRuntimeTests {
 
         private func record(_ call: Call) { lock.withLock { recorded.append(call) } }
 
-        func start(_ config: TunnelConfig) async throws { record(.start) }
+        func start(_ config: GatewayConfig) async throws { record(.start) }
 
-        func load(_ config: TunnelConfig) async throws {
+        func load(_ config: GatewayConfig) async throws {
             record(.load)
             if let loadError { throw GatewayError.notStarted(loadError) }
         }
 
-        func tunnelStates(of config: TunnelConfig) -> AsyncStream<TunnelState> {
+        func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]> {
             AsyncStream { continuation in
-                for state in states { continuation.yield(state) }
+                for state in states { continuation.yield(Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, state) })) }
                 continuation.finish()
             }
         }
@@ -67,13 +67,13 @@ struct GatewayRuntimeTests {
             waiting?.resume(returning: exit)
         }
 
-        func stop(_ config: TunnelConfig) async {
+        func stop(_ config: GatewayConfig) async {
             record(.stop)
             exit(DaemonExit(status: 0, lastLines: []))
         }
     }
 
-    static let config = try! TunnelConfig.load(environment: [
+    static let config = try! GatewayConfig.load(environment: [
         "IPSEC_LOCALIP": "192.0.2.1", "IPSEC_REMOTEIP": "192.0.2.2", "IPSEC_LOCALNET": "198.51.100.0/24",
         "IPSEC_REMOTENET": "203.0.113.0/24", "IPSEC_PSK": "runtime-test-psk-0123456789",
     ]).config

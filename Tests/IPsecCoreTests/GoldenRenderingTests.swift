@@ -9,9 +9,9 @@ import Testing
     static let goldenFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
     static let cases = (try? FileManager.default.contentsOfDirectory(atPath: goldenFolder.path).sorted()) ?? []
 
-    static func config(_ name: String) throws -> TunnelConfig {
+    static func config(_ name: String) throws -> GatewayConfig {
         let envFile = goldenFolder.appendingPathComponent(name).appendingPathComponent("env").path
-        return try TunnelConfig.load(environment: ["ENVFILE": envFile]).config
+        return try GatewayConfig.load(environment: ["ENVFILE": envFile]).config
     }
 
     @Test func everyScenarioTheIssueNamesHasAGoldenCase() {
@@ -43,13 +43,14 @@ import Testing
     @Test(arguments: cases)
     func secretsFilesAreOwnerOnlyAndRedactedCopiesHoldNoKey(name: String) throws {
         let config = try Self.config(name)
-        let secret = try #require(config.psk).secret
+        let psk = try #require(config.tunnels[0].psk)
+        let secret = psk.secret
         for format in ConfigFormat.allCases {
             for file in StrongSwanBackend().render(config, format: format) {
-                let holdsKey = file.contents.contains(config.psk!.strongSwanLiteral)
+                let holdsKey = file.contents.contains(psk.strongSwanLiteral)
                 #expect(holdsKey == (file.mode == 0o600), "\(file.path): mode must be 0600 exactly when it holds the key")
                 #expect(!file.redactedContents.contains(secret))
-                #expect(!file.redactedContents.contains(config.psk!.strongSwanLiteral))
+                #expect(!file.redactedContents.contains(psk.strongSwanLiteral))
             }
         }
     }

@@ -50,7 +50,7 @@ import Testing
             environment["IPSEC_PSK"] = secret
             environment["IPSEC_ALLOW_WEAK_PSK"] = "yes"
             do {
-                let config = try TunnelConfig.load(environment: environment, readFile: { throw Unreadable(path: $0) }).config
+                let config = try GatewayConfig.load(environment: environment, files: FileAccess(read: { throw Unreadable(path: $0) })).config
                 let swanctl = StrongSwanBackend().render(config, format: .swanctl).first { $0.path == "swanctl.conf" }!
                 let parsed = try StrongSwanGrammar.parseSettings(swanctl.contents)
                 let literal = try #require(parsed.values["secrets.ike-vnf-ipsec.secret"])
@@ -87,9 +87,9 @@ import Testing
     // MARK: the checks
 
     static func checkRefusedOrExact(_ environment: [String: String], variable: ConfigVariable, value: String) {
-        let config: TunnelConfig
+        let config: GatewayConfig
         do {
-            config = try TunnelConfig.load(environment: environment, readFile: { throw Unreadable(path: $0) }).config
+            config = try GatewayConfig.load(environment: environment, files: FileAccess(read: { throw Unreadable(path: $0) })).config
         } catch {
             let text = "\(error)"
             #expect(!text.contains(psk), "the PSK was echoed: \(text)")
@@ -117,14 +117,15 @@ import Testing
             }
             // ipsec.conf: the same keys as for a harmless configuration, the identities as given.
             let lines = try StrongSwanGrammar.parseIpsecConf(backend.ipsecConf(config))
-            let conn = lines.filter { $0.section == "conn \(config.connectionName)" }
+            let conn = lines.filter { $0.section == "conn \(config.tunnels[0].name)" }
             #expect(conn.map(\.key) == conn.map(\.key).filter(Self.ipsecConfConnKeys.contains), "\(conn)")
-            if let id = config.localID { #expect(conn.first { $0.key == "leftid" }?.value == id.description) }
-            if let id = config.remoteID { #expect(conn.first { $0.key == "rightid" }?.value == id.description) }
-            #expect(conn.first { $0.key == "left" }?.value == config.local.description)
+            let tunnel = config.tunnels[0]
+            if let id = tunnel.localID { #expect(conn.first { $0.key == "leftid" }?.value == id.description) }
+            if let id = tunnel.remoteID { #expect(conn.first { $0.key == "rightid" }?.value == id.description) }
+            #expect(conn.first { $0.key == "left" }?.value == tunnel.local.description)
             // ipsec.secrets: the owners are the identities, one token each.
             let secrets = backend.ipsecSecrets(config, showSecrets: false).split(separator: "\n").last.map(String.init) ?? ""
-            #expect(try StrongSwanGrammar.ipsecSecretsOwners(secrets) == backend.sharedKeyOwners(config).map(\.description))
+            #expect(try StrongSwanGrammar.ipsecSecretsOwners(secrets) == backend.sharedKeyOwners(tunnel).map(\.description))
         } catch {
             Issue.record("\(variable)=\(value.debugDescription) rendered a file strongSwan cannot parse: \(error)")
         }

@@ -20,8 +20,9 @@ struct StrongSwanAcceptanceTests {
         #expect(load.stdout.contains("loaded ike secret 'ike-vnf-ipsec'"))
         #expect(load.stdout.contains("successfully loaded 1 connections"))
         let conns = try charon.swanctl(["--list-conns"]).stdout
-        #expect(conns.contains("vnf-ipsec: IKEv\(config.keyExchange == .ikev1 ? "1" : config.keyExchange == .ikev2 ? "2" : "1/2")"), "\(conns)")
-        for net in config.localNets + config.remoteNets { #expect(conns.contains(net.description), "\(net) missing from \(conns)") }
+        let tunnel = config.tunnels[0]
+        #expect(conns.contains("vnf-ipsec: IKEv\(tunnel.keyExchange == .ikev1 ? "1" : tunnel.keyExchange == .ikev2 ? "2" : "1/2")"), "\(conns)")
+        for net in tunnel.localNets + tunnel.remoteNets { #expect(conns.contains(net.description), "\(net) missing from \(conns)") }
         let plugins = try Self.loadedPlugins(charon)
         #expect(plugins.contains("kernel-netlink") && plugins.contains("vici"), "not charon's plugin list: \(plugins)")
         for plugin in Self.pluginsUpstreamTurnsOff { #expect(!plugins.contains(plugin), "charon loaded \(plugin): \(plugins)") }
@@ -35,7 +36,7 @@ struct StrongSwanAcceptanceTests {
                    "chacha20poly1305-prfsha256-x25519", "aes256-sha384-ecp384"]
         let esp = ["aes128-sha256", "aes128gcm16", "sha256-modp3072", "aes128", "aes128gcm16-aes128-sha256",
                    "chacha20poly1305-x25519", "aes128gcm16-ecp256", "aes256-sha512-modp4096"]
-        let config = try TunnelConfig.load(environment: baseEnvironment).config
+        let config = try GatewayConfig.load(environment: baseEnvironment).config
         let files = StrongSwanBackend().render(config, format: .swanctl)
         let (namespace, charon) = try Self.charon(running: files, label: "proposals")
         defer { charon.stop(); namespace.delete() }
@@ -61,7 +62,7 @@ struct StrongSwanAcceptanceTests {
         let id = "CN=gw #1 {a}, O=x'y=z, OU=a;b"
         var environment = baseEnvironment
         environment["IPSEC_LOCALID"] = id
-        let config = try TunnelConfig.load(environment: environment).config
+        let config = try GatewayConfig.load(environment: environment).config
         let files = StrongSwanBackend().render(config, format: .swanctl)
         let (namespace, charon) = try Self.charon(running: files, label: "quoted-id")
         defer { charon.stop(); namespace.delete() }
@@ -141,7 +142,7 @@ struct StrongSwanAcceptanceTests {
             """
         let result = try namespace.run(["sh", "-c", script], timeout: 30)
         let log = (try? String(contentsOfFile: folder + "/starter.log", encoding: .utf8)) ?? ""
-        #expect(result.stdout.contains("vnf-ipsec:  \(config.local)...\(config.remote)"), "starter did not load \(name): \(result.output)\n\(log)")
+        #expect(result.stdout.contains("vnf-ipsec:  \(config.tunnels[0].local)...\(config.tunnels[0].remote)"), "starter did not load \(name): \(result.output)\n\(log)")
         #expect(!log.contains("syntax error") && !log.contains("invalid"), "\(log)")
         #expect(log.contains("loading secrets from '\(folder)/ipsec.secrets'"), "\(log)")
         #expect(log.contains("loaded IKE secret for"), "the PSK line was not accepted: \(log)")

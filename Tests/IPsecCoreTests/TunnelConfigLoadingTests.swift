@@ -9,17 +9,17 @@ let baseEnvironment: [String: String] = [
     "IPSEC_PSK": "unit-test-psk-0123456789abcdef",
 ]
 
-func load(_ changes: [String: String?], base: [String: String] = baseEnvironment, purpose: TunnelConfig.Purpose = .tunnel) throws -> LoadedConfiguration {
+func load(_ changes: [String: String?], base: [String: String] = baseEnvironment, purpose: GatewayConfig.Purpose = .tunnels) throws -> LoadedConfiguration {
     var environment = base
     for (key, value) in changes { environment[key] = value }
-    return try TunnelConfig.load(environment: environment, purpose: purpose, readFile: { path in
+    return try GatewayConfig.load(environment: environment, purpose: purpose, files: FileAccess(read: { path in
         throw Unreadable(path: path)
-    })
+    }))
 }
 
 struct Unreadable: Error { var path: String }
 
-func problems(_ changes: [String: String?], base: [String: String] = baseEnvironment, purpose: TunnelConfig.Purpose = .tunnel) -> [ConfigurationProblem] {
+func problems(_ changes: [String: String?], base: [String: String] = baseEnvironment, purpose: GatewayConfig.Purpose = .tunnels) -> [ConfigurationProblem] {
     do {
         _ = try load(changes, base: base, purpose: purpose)
         return []
@@ -42,13 +42,14 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
 
 @Suite struct VariableEffectTests {
     @Test func upstreamDefaultsApplyWhenUnset() throws {
-        let config = try load([:]).config
+        let loaded = try load([:])
+        let config = loaded.tunnel
         #expect(config.keyExchange == .ikev2)
         #expect(config.ikeProposals.description == "aes192gcm16-aes128gcm16-prfsha256-ecp256-ecp521,aes192-sha256-modp3072")
         #expect(config.espProposals.description == "aes192gcm16-aes128gcm16-ecp256,aes192-sha256-modp3072")
         #expect(config.lifetime.seconds == 3600 && config.ikeLifetime.seconds == 10800)
         #expect(config.forceUDPEncapsulation && config.ikeReauthentication)
-        #expect(config.interfaces.isEmpty, "upstream: unset binds charon to all interfaces")
+        #expect(loaded.config.interfaces.isEmpty, "upstream: unset binds charon to all interfaces")
     }
 
     @Test func idsDefaultToTheEndpointsAsUpstreamDoes() throws {
@@ -87,7 +88,7 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
 
     @Test func hostBitsAreClearedWithAWarning() throws {
         let loaded = try load(["IPSEC_REMOTENET": "203.0.113.7/24"])
-        #expect(loaded.config.remoteNets.map(\.description) == ["203.0.113.0/24"])
+        #expect(loaded.tunnel.remoteNets.map(\.description) == ["203.0.113.0/24"])
         #expect(loaded.warnings.contains { $0.variable == "IPSEC_REMOTENET" && $0.message.contains("203.0.113.0/24") })
     }
 
@@ -159,7 +160,7 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
     @Test func vtiSettingsAreTyped() throws {
         let vti = try #require(try load(["IPSEC_VTI_KEY": "4294967295", "IPSEC_VTI_STATICROUTES": "203.0.113.0/24,2001:db8:b::/48",
                                          "IPSEC_VTI_IPADDR_LOCAL": "169.254.1.1/30", "IPSEC_VTI_IPADDR_PEER": "169.254.1.2",
-                                         "IPSEC_VTI_MTU": "1400"]).config.vti)
+                                         "IPSEC_VTI_MTU": "1400"]).tunnel.vti)
         #expect(vti.interfaceName == "vti4294967295")
         #expect(vti.mtu == 1400)
         #expect(vti.staticRoutes.map(\.description) == ["203.0.113.0/24", "2001:db8:b::/48"])
@@ -182,7 +183,7 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
                                   remoteID: Identity("192.0.2.2"), remoteNets: [IPNetwork("203.0.113.0/24")!],
                                   psk: PreSharedKey("unit-test-psk-0123456789abcdef"), vti: vti)
         let backend = StrongSwanBackend()
-        #expect(backend.swanctlConfiguration(inCode) == backend.swanctlConfiguration(fromEnvironment))
+        #expect(backend.swanctlConfiguration(GatewayConfig(inCode)) == backend.swanctlConfiguration(fromEnvironment))
         #expect(inCode.localTrafficSelectors.map(\.description) == ["198.51.100.0/24", "169.254.42.1/32"])
         #expect(inCode.remoteTrafficSelectors.map(\.description) == ["203.0.113.0/24", "169.254.42.2/32"])
     }
@@ -191,7 +192,7 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
         let broken = TunnelConfig(local: .address(IPAddress("192.0.2.1")!), remote: .address(IPAddress("192.0.2.1")!),
                                   lifetime: Lifetime(seconds: 1))
         #expect {
-            try broken.validate()
+            try GatewayConfig(broken).validate()
         } throws: { error in
             (error as? ConfigurationErrors)?.problems.map(\.variable) == ["IPSEC_REMOTEIP", "IPSEC_LIFETIME"]
         }
@@ -199,14 +200,14 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
 
     @Test func switchesAreRead() throws {
         let config = try load(["SET_ROUTE_DEFAULT_TABLE": "TRUE", "IPSEC_USE_MANUAL_CONFIG": "TRUE", "IPSEC_MANUAL_CHARON": "True",
-                               "IPSEC_LOCALPRIVIP": "198.51.100.5"]).config
-        #expect(config.setRouteDefaultTable && config.mode == .manual && config.charonSettings == .mounted)
-        #expect(config.localPrivateIP?.description == "198.51.100.5")
+                               "IPSEC_LOCALPRIVIP": "198.51.100.5"])
+        #expect(config.config.setRouteDefaultTable && config.config.mode == .manual && config.config.charonSettings == .mounted)
+        #expect(config.tunnel.localPrivateIP?.description == "198.51.100.5")
     }
 
     @Test func manualConfigNeedsNoTunnelVariables() throws {
-        let config = try load(["IPSEC_USE_MANUAL_CONFIG": "yes"], base: [:]).config
-        #expect(config.isManual && config.psk == nil)
+        let loaded = try load(["IPSEC_USE_MANUAL_CONFIG": "yes"], base: [:])
+        #expect(loaded.config.isManual && loaded.tunnel.psk == nil)
     }
 
     @Test func upstreamEnablesSwitchesForAnyValueButWeReadFalseAsOffAndSaySo() throws {
@@ -221,10 +222,10 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
             export IPSEC_REMOTENET="203.0.113.128/25"
             IPSEC_PSK='$(touch /tmp/vnf-ipsec-pwned)-and-more-than-20-characters' # trailing comment
             """
-        let loaded = try TunnelConfig.load(environment: baseEnvironment.merging(["ENVFILE": "/x.env"]) { $1 },
-                                           readFile: { _ in file })
-        #expect(loaded.config.remoteNets.map(\.description) == ["203.0.113.128/25"], "the file wins over the process environment")
-        #expect(loaded.config.psk?.secret == "$(touch /tmp/vnf-ipsec-pwned)-and-more-than-20-characters")
+        let loaded = try GatewayConfig.load(environment: baseEnvironment.merging(["ENVFILE": "/x.env"]) { $1 },
+                                            files: FileAccess(read: { _ in file }))
+        #expect(loaded.tunnel.remoteNets.map(\.description) == ["203.0.113.128/25"], "the file wins over the process environment")
+        #expect(loaded.tunnel.psk?.secret == "$(touch /tmp/vnf-ipsec-pwned)-and-more-than-20-characters")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/vnf-ipsec-pwned"))
     }
 

@@ -144,7 +144,7 @@ import Testing
     }
 
     @Test func descriptionsNeverContainThePSK() throws {
-        let config = try load([:]).config
+        let config = try load([:]).tunnel
         #expect(!"\(config)".contains("unit-test-psk"))
         #expect(!String(reflecting: config.psk!).contains("unit-test-psk"))
     }

@@ -1,7 +1,9 @@
-/// Every environment variable vnf-ipsec reads: upstream `openvnf/vnf-ipsec`'s names, unchanged, plus a few
-/// opt-outs of our own (all `IPSEC_*`). The documentation and the manifests are checked against this list.
+/// Every environment variable vnf-ipsec reads: upstream `openvnf/vnf-ipsec`'s names, unchanged, plus our
+/// own (all `IPSEC_*`). A configuration file's keys are the same names (``fileKey``). The documentation and
+/// the manifests are checked against this list.
 public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case envFile = "ENVFILE"
+    case configFile = "IPSEC_CONFIG_FILE"
     case setRouteDefaultTable = "SET_ROUTE_DEFAULT_TABLE"
     case localIP = "IPSEC_LOCALIP"
     case localPrivateIP = "IPSEC_LOCALPRIVIP"
@@ -11,6 +13,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case remoteNet = "IPSEC_REMOTENET"
     case remoteID = "IPSEC_REMOTEID"
     case psk = "IPSEC_PSK"
+    case pskFile = "IPSEC_PSK_FILE"
     case keyExchange = "IPSEC_KEYEXCHANGE"
     case espCipher = "IPSEC_ESPCIPHER"
     case ikeCipher = "IPSEC_IKECIPHER"
@@ -29,9 +32,47 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case vtiMTU = "IPSEC_VTI_MTU"
     case allowWeakPSK = "IPSEC_ALLOW_WEAK_PSK"
     case allowWeakCiphers = "IPSEC_ALLOW_WEAK_CIPHERS"
+    case role = "IPSEC_ROLE"
+    case dpdDelay = "IPSEC_DPD_DELAY"
+    case dpdTimeout = "IPSEC_DPD_TIMEOUT"
+    case dpdAction = "IPSEC_DPD_ACTION"
+    case startAction = "IPSEC_START_ACTION"
+    case closeAction = "IPSEC_CLOSE_ACTION"
+    case keyingTries = "IPSEC_KEYINGTRIES"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }
+
+    /// What the variable configures: one tunnel, the whole gateway, or how the configuration is found.
+    public enum Scope: String, Sendable, Codable {
+        /// A tunnel's own value: a key of a configuration file's tunnel (or of its `defaults:`).
+        case tunnel
+        /// Shared by all tunnels: a top-level key of a configuration file (or of its `defaults:`).
+        case gateway
+        /// Only in the environment: where the configuration is, or upstream's manual mode.
+        case environment
+    }
+
+    public var scope: Scope {
+        switch self {
+        case .envFile, .configFile, .useManualConfig: .environment
+        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon: .gateway
+        default: .tunnel
+        }
+    }
+
+    /// The key in a configuration file: the name without `IPSEC_`, in lower case (`IPSEC_VTI_KEY` is
+    /// `vti_key`, `DEBUG` is `debug`); nil for the environment-only variables.
+    public var fileKey: String? {
+        guard scope != .environment else { return nil }
+        return (rawValue.hasPrefix("IPSEC_") ? String(rawValue.dropFirst(6)) : rawValue).lowercased()
+    }
+
+    /// The variable a configuration file's key stands for.
+    public init?(fileKey: String) {
+        guard let variable = Self.allCases.first(where: { $0.fileKey == fileKey }) else { return nil }
+        self = variable
+    }
 
     /// The variable whose name is closest to `unknown` (edit distance), when it is close enough to be a typo.
     public static func closest(to unknown: String) -> ConfigVariable? {

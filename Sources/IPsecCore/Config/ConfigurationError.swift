@@ -28,15 +28,19 @@ public struct ConfigurationErrors: Error, Sendable, Equatable, CustomStringConve
     public var problems: [ConfigurationProblem]
     /// Found in the same pass; they often explain a problem (a misspelt variable makes a required one missing).
     public var warnings: [ConfigurationWarning]
+    /// The configuration file the problems are in; nil for the environment.
+    public var source: String?
 
-    public init(_ problems: [ConfigurationProblem], warnings: [ConfigurationWarning] = []) {
+    public init(_ problems: [ConfigurationProblem], warnings: [ConfigurationWarning] = [], source: String? = nil) {
         self.problems = problems
         self.warnings = warnings
+        self.source = source
     }
 
     public var description: String {
         let noun = problems.count == 1 ? "problem" : "problems"
-        return "configuration has \(problems.count) \(noun):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+        let subject = source.map { "configuration file \(OneLineText.escaped($0))" } ?? "configuration"
+        return "\(subject) has \(problems.count) \(noun):\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
     }
 }
 

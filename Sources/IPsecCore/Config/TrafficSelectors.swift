@@ -6,9 +6,8 @@ extension TunnelConfig {
     ///   VTI's own two addresses must match the SA, or a ping across the VTI is dropped by its policy check;
     /// - route-based without IPSEC_LOCALNET: everything (`0.0.0.0/0`, plus `::/0` when a remote selector is
     ///   IPv6), as the routes through the VTI decide what is sent.
-    /// In upstream's manual mode the mounted files decide; these are only what was configured.
     public var localTrafficSelectors: [IPNetwork] {
-        guard !isManual, let vti else { return localNets }
+        guard let vti else { return localNets }
         if localNets.isEmpty {
             return remoteTrafficSelectors.contains(where: { $0.address.isIPv6 }) ? [Self.anyIPv4, Self.anyIPv6] : [Self.anyIPv4]
         }
@@ -20,7 +19,7 @@ extension TunnelConfig {
     /// The remote traffic selectors: IPSEC_REMOTENET, plus the VTI peer's p2p address as a host (see
     /// ``localTrafficSelectors``).
     public var remoteTrafficSelectors: [IPNetwork] {
-        guard !isManual, let vti, let peer = vti.peerAddress, vti.localAddress != nil, !remoteNets.isEmpty else { return remoteNets }
+        guard let vti, let peer = vti.peerAddress, vti.localAddress != nil, !remoteNets.isEmpty else { return remoteNets }
         let host = IPNetwork(host: peer.address)
         return remoteNets.contains(host) ? remoteNets : remoteNets + [host]
     }

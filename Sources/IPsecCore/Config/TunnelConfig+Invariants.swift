@@ -55,12 +55,4 @@ extension TunnelConfig {
         }
         return found
     }
-
-    /// The same rules for a tunnel built in code as for one read from the environment: throws every
-    /// violation at once, each naming the variable that would hold the value.
-    public func validate() throws(ConfigurationErrors) {
-        guard !isManual else { return }
-        let problems = invariantViolations().map { ConfigurationProblem($0.variable, value: $0.value, expected: $0.reason) }
-        if !problems.isEmpty { throw ConfigurationErrors(problems) }
-    }
 }

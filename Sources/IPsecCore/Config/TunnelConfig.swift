@@ -1,10 +1,13 @@
-/// One site-to-site tunnel, fully typed and validated: what the upstream image's environment describes.
+/// One site-to-site tunnel, fully typed and validated: what upstream's environment describes, or one entry
+/// of a configuration file's `tunnels:` list. What the whole gateway shares (interfaces, logging, the
+/// configuration mode) is in ``GatewayConfig``.
 ///
-/// Build it with ``TunnelConfig/load(environment:purpose:readFile:)``; every field then holds a value strongSwan
-/// accepts, and ``invariantViolations()`` is empty.
+/// Build it with ``GatewayConfig/load(environment:purpose:files:)``; every field then holds a value
+/// strongSwan accepts, and ``invariantViolations()`` is empty.
 public struct TunnelConfig: Sendable, Hashable, Encodable {
-    /// The connection's name in charon (and the CHILD_SA's).
-    public var connectionName: String = "vnf-ipsec"
+    /// The connection's name in charon (and the CHILD_SA's), in status, logs and metrics. The environment's
+    /// single tunnel is `vnf-ipsec`; a configuration file names each.
+    public var name: String
 
     public var local: Endpoint
     public var localID: Identity?
@@ -17,8 +20,10 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
     public var remoteID: Identity?
     public var remoteNets: [IPNetwork]
 
-    /// nil only with IPSEC_USE_MANUAL_CONFIG, where the mounted ipsec.secrets holds the key.
+    /// nil only in upstream's manual mode, where the mounted ipsec.secrets holds the key.
     public var psk: PreSharedKey?
+    /// The file the key was read from (`psk_file`, `IPSEC_PSK_FILE`), if it was.
+    public var pskFile: String?
     public var keyExchange: KeyExchange
     public var ikeProposals: ProposalList
     public var espProposals: ProposalList
@@ -28,26 +33,21 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
     public var ikeLifetime: Lifetime
     public var forceUDPEncapsulation: Bool
     public var ikeReauthentication: Bool
-    /// Interfaces charon binds to; empty means all.
-    public var interfaces: [String]
-    public var debug: Bool
     public var vti: VTISettings?
-    public var setRouteDefaultTable: Bool
-    /// Where the tunnel's strongSwan configuration comes from.
-    public var mode: Mode
-    /// Who writes charon's own settings (strongswan.conf).
-    public var charonSettings: CharonSettings
+    /// Who starts negotiating, what happens when the peer goes quiet or closes, and how often to retry.
+    public var behaviour: TunnelBehaviour
 
     public init(
+        name: String = TunnelConfig.environmentTunnelName,
         local: Endpoint = .any, localID: Identity? = nil, localNets: [IPNetwork] = [], localPrivateIP: IPAddress? = nil,
         remote: Endpoint = .any, remoteID: Identity? = nil, remoteNets: [IPNetwork] = [],
-        psk: PreSharedKey? = nil, keyExchange: KeyExchange = .ikev2,
+        psk: PreSharedKey? = nil, pskFile: String? = nil, keyExchange: KeyExchange = .ikev2,
         ikeProposals: ProposalList = .upstreamIKEDefault, espProposals: ProposalList = .upstreamESPDefault,
         lifetime: Lifetime = .oneHour, ikeLifetime: Lifetime = .threeHours,
-        forceUDPEncapsulation: Bool = true, ikeReauthentication: Bool = true, interfaces: [String] = [],
-        debug: Bool = false, vti: VTISettings? = nil, setRouteDefaultTable: Bool = false,
-        mode: Mode = .generated, charonSettings: CharonSettings = .generated
+        forceUDPEncapsulation: Bool = true, ikeReauthentication: Bool = true,
+        vti: VTISettings? = nil, behaviour: TunnelBehaviour = TunnelBehaviour()
     ) {
+        self.name = name
         self.local = local
         self.localID = localID
         self.localNets = localNets
@@ -56,6 +56,7 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         self.remoteID = remoteID
         self.remoteNets = remoteNets
         self.psk = psk
+        self.pskFile = pskFile
         self.keyExchange = keyExchange
         self.ikeProposals = ikeProposals
         self.espProposals = espProposals
@@ -63,40 +64,13 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         self.ikeLifetime = ikeLifetime
         self.forceUDPEncapsulation = forceUDPEncapsulation
         self.ikeReauthentication = ikeReauthentication
-        self.interfaces = interfaces
-        self.debug = debug
         self.vti = vti
-        self.setRouteDefaultTable = setRouteDefaultTable
-        self.mode = mode
-        self.charonSettings = charonSettings
+        self.behaviour = behaviour
     }
 
-    /// Where the tunnel's strongSwan configuration comes from (upstream's IPSEC_USE_MANUAL_CONFIG).
-    public enum Mode: Sendable, Hashable, Codable {
-        /// Rendered from the tunnel's values and loaded over VICI: upstream's default.
-        case generated
-        /// Upstream's manual mode: the mounted ipsec.conf and ipsec.secrets, run by strongSwan's starter;
-        /// the tunnel's own values are not used.
-        case manual
-    }
-
-    /// Who writes charon's settings (upstream's IPSEC_MANUAL_CHARON), in either mode.
-    public enum CharonSettings: Sendable, Hashable, Codable {
-        /// vnf-ipsec's strongswan.conf (plugins, logging, interfaces, routes).
-        case generated
-        /// charon reads /etc/strongswan.conf, which includes a mounted /etc/strongswan.d/charon.conf.
-        case mounted
-    }
-
-    /// Upstream's manual mode: the mounted files decide.
-    public var isManual: Bool { mode == .manual }
+    /// The name of the tunnel the environment variables describe (upstream's only one).
+    public static let environmentTunnelName = "vnf-ipsec"
 
     /// Upstream's stated maximum for IPSEC_LIFETIME.
     public static let maximumLifetime = Lifetime.oneDay
-}
-
-/// A configuration together with what deserves a warning.
-public struct LoadedConfiguration: Sendable {
-    public var config: TunnelConfig
-    public var warnings: [ConfigurationWarning]
 }

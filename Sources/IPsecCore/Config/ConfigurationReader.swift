@@ -1,75 +1,68 @@
 import Foundation
 
-extension TunnelConfig {
-    /// Reads the tunnel from upstream's environment variables (and the file `ENVFILE` names), validating
-    /// everything and reporting every problem at once.
-    ///
-    /// Precedence: values in `ENVFILE` override the process environment, as upstream's `source $ENVFILE` did,
-    /// so an existing deployment behaves the same. The file is parsed, never executed.
-    ///
-    /// - Parameters:
-    ///   - environment: the process environment (passed in, so the function is pure and testable).
-    ///   - purpose: `.tunnel` for `run`/`check`/`render`; `.vtiOnly` for `init`, which needs only the VTI variables.
-    ///   - readFile: reads `ENVFILE`; injected for tests.
-    /// - Throws: ``ConfigurationErrors`` listing every problem, each naming its variable.
-    public static func load(
-        environment: [String: String],
-        purpose: Purpose = .tunnel,
-        readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }
-    ) throws(ConfigurationErrors) -> LoadedConfiguration {
-        var reader = EnvironmentReader(environment: environment)
-        if let path = reader.nonEmpty(.envFile) {
-            do {
-                let file = try EnvironmentFile.parse(try readFile(path), path: path)
-                reader.values.merge(file.values) { _, fromFile in fromFile }
-            } catch let error as EnvironmentFile.ParseError {
-                reader.fail(.envFile, value: path, "cannot be parsed: line \(error.line): \(error.reason)")
-            } catch let error as CocoaError {
-                reader.fail(.envFile, value: path, "cannot be read (\(Self.reason(error))); mount the file or unset ENVFILE")
-            } catch {
-                reader.fail(.envFile, value: path, "cannot be read (\(error)); mount the file or unset ENVFILE")
-            }
-            // The rest of the configuration is in that file: "X is required" for each of its variables
-            // would only bury the one real problem.
-            if !reader.problems.isEmpty { throw ConfigurationErrors(reader.problems, warnings: reader.warnings) }
-        }
-        return try reader.build(purpose: purpose)
-    }
-
-    /// A file error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").
-    static func reason(_ error: CocoaError) -> String {
-        switch error.code {
-        case .fileReadNoSuchFile, .fileNoSuchFile: "no such file"
-        case .fileReadNoPermission: "permission denied"
-        case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: "not UTF-8 text"
-        case .fileReadTooLarge: "too large"
-        default:
-            if let posix = error.userInfo[NSUnderlyingErrorKey] as? POSIXError { String(cString: strerror(posix.code.rawValue)) }
-            else { error.localizedDescription }
-        }
-    }
-
-    /// What the configuration is loaded for: decides which variables are required.
-    public enum Purpose: Sendable { case tunnel, vtiOnly }
-}
-
 /// Reads and validates one variable after another, collecting problems instead of stopping at the first.
-struct EnvironmentReader {
+/// The same reader serves the environment (upstream's one tunnel) and each tunnel of a configuration file,
+/// whose keys are turned into the variables' names first: one set of rules and messages for both.
+struct ConfigurationReader {
     var values: [String: String]
     var problems: [ConfigurationProblem] = []
     var warnings: [ConfigurationWarning] = []
+    /// How problems name what they are about.
+    var naming: Naming
+    let files: FileAccess
+    /// Secrets read from files: cut out of any echoed text like the inline key.
+    private var secretsRead: [String] = []
 
-    init(environment: [String: String]) { values = environment }
+    /// How a problem names its value: the variable, or the file's key within its tunnel.
+    enum Naming {
+        case environment
+        /// A configuration file: `tunnel` is the tunnel's name (or its position), nil for gateway-wide keys.
+        case file(tunnel: String?)
+    }
+
+    init(values: [String: String], naming: Naming = .environment, files: FileAccess = .system) {
+        self.values = values
+        self.naming = naming
+        self.files = files
+    }
 
     mutating func fail(_ variable: ConfigVariable, value: String?, _ expected: String) {
-        problems.append(ConfigurationProblem(variable, value: value.map(redactingSecret), expected: redactingSecret(expected)))
+        let shown = variable == .psk ? nil : value.map(redactingSecret)
+        problems.append(ConfigurationProblem(name: displayName(variable), value: shown, expected: inNaming(redactingSecret(expected))))
+    }
+
+    mutating func warn(_ variable: ConfigVariable, _ message: String) {
+        warnings.append(ConfigurationWarning(variable: displayName(variable), message: inNaming(redactingSecret(message))))
+    }
+
+    /// The variable as the operator wrote it: its name, or in a file its key with the tunnel.
+    func displayName(_ variable: ConfigVariable) -> String {
+        switch naming {
+        case .environment: variable.rawValue
+        case .file(let tunnel?): "tunnel \(tunnel): \(variable.fileKey ?? variable.rawValue)"
+        case .file(nil): variable.fileKey ?? variable.rawValue
+        }
+    }
+
+    /// A message in the file's terms: every variable it names becomes that variable's key.
+    func inNaming(_ text: String) -> String {
+        guard case .file = naming else { return text }
+        var result = text
+        for variable in ConfigVariable.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count }) {
+            guard let key = variable.fileKey, result.contains(variable.rawValue) else { continue }
+            result = result.replacingOccurrences(of: variable.rawValue, with: key)
+        }
+        return result
     }
 
     /// Any text echoed back with the PSK cut out: a broken file can carry the key inside another value
     /// (a CRLF ENVFILE once made the whole file the first key's value).
     func redactingSecret(_ text: String) -> String {
-        guard let secret = values[ConfigVariable.psk.rawValue], secret.count >= 4 else { return text }
-        return text.replacingOccurrences(of: secret, with: "<redacted>")
+        var result = text
+        for secret in secretsRead + [values[ConfigVariable.psk.rawValue]].compactMap({ $0 }) where secret.count >= 4 {
+            result = result.replacingOccurrences(of: secret, with: "<redacted>")
+        }
+        return result
     }
 
     /// The value, trimmed; nil when unset or blank (upstream treats empty as unset everywhere).
@@ -106,8 +99,7 @@ struct EnvironmentReader {
     mutating func presenceSwitch(_ variable: ConfigVariable) -> Bool {
         guard let text = nonEmpty(variable) else { return false }
         if Self.boolean(text) == false {
-            warnings.append(ConfigurationWarning(variable: variable.rawValue,
-                message: "\"\(text)\" is read as off (the upstream image enabled this switch for any non-empty value)"))
+            warn(variable, "\"\(text)\" is read as off (the upstream image enabled this switch for any non-empty value)")
             return false
         }
         return true
@@ -122,20 +114,35 @@ struct EnvironmentReader {
                 return nil
             }
             if network.masked != network {
-                warnings.append(ConfigurationWarning(variable: variable.rawValue,
-                    message: "'\(item)' has host bits set; using \(network.masked)"))
+                warn(variable, "'\(item)' has host bits set; using \(network.masked)")
             }
             result.append(network.masked)
         }
         return result
     }
 
-    mutating func build(purpose: TunnelConfig.Purpose) throws(ConfigurationErrors) -> LoadedConfiguration {
-        warnUnknownVariables()
-        var config = TunnelConfig()
+    /// The gateway-wide values; `tunnels` is left empty for the caller.
+    mutating func gatewaySettings() -> GatewayConfig {
+        var config = GatewayConfig(tunnels: [])
         config.mode = presenceSwitch(.useManualConfig) ? .manual : .generated
         config.charonSettings = presenceSwitch(.manualCharon) ? .mounted : .generated
         config.debug = presenceSwitch(.debug)
+        config.setRouteDefaultTable = flag(.setRouteDefaultTable, default: false)
+        if let interfaces = values[ConfigVariable.interfaces.rawValue] {
+            // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
+            // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
+            config.interfaces = interfaces.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            for name in config.interfaces where !Self.isInterfaceName(name) {
+                fail(.interfaces, value: interfaces, "'\(name)' is not an interface name (1-15 characters: letters, digits, -, _ and ., not . or ..)")
+            }
+        }
+        return config
+    }
+
+    /// One tunnel named `name`. In upstream's manual mode the mounted files decide and only what
+    /// SET_ROUTE_DEFAULT_TABLE needs is read, unchecked against the tunnel's rules.
+    mutating func tunnel(named name: String, purpose: GatewayConfig.Purpose, manual: Bool, setRouteDefaultTable: Bool) -> TunnelConfig {
+        var config = TunnelConfig(name: name)
 
         let key: UInt32? = parse(.vtiKey, expected: "expected a whole number from 1 to 4294967295") { text in
             guard let value = UInt32(text), value > 0 else { return nil }
@@ -158,7 +165,7 @@ struct EnvironmentReader {
             config.vti = vti
         } else {
             for variable in [ConfigVariable.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress, .vtiMTU] where nonEmpty(variable) != nil {
-                warnings.append(ConfigurationWarning(variable: variable.rawValue, message: "is ignored because IPSEC_VTI_KEY is not set"))
+                warn(variable, "is ignored because IPSEC_VTI_KEY is not set")
             }
         }
 
@@ -171,14 +178,13 @@ struct EnvironmentReader {
             fail(.vtiMTU, value: String(mtu), "must be at least 1280 for a vti6 (IPv6's minimum MTU)")
         }
         config.localPrivateIP = parse(.localPrivateIP, expected: "expected an IPv4 or IPv6 address", IPAddress.init)
-        config.setRouteDefaultTable = flag(.setRouteDefaultTable, default: false)
 
         if purpose == .vtiOnly {
             // `init` builds the VTI: it needs the key and both endpoints as addresses.
             if config.vti == nil, nonEmpty(.vtiKey) == nil { fail(.vtiKey, value: nil, "is required by init (it names the VTI and its key)") }
             requireAddress(.localIP, local)
             requireAddress(.remoteIP, remote)
-            return try finish(config)
+            return finish(config, manual: manual)
         }
 
         let identityHelp = "expected an IP address, FQDN (gw.example.com or @gw.example.com), user@fqdn or a distinguished name (C=CH, O=Example, CN=gw)"
@@ -198,17 +204,10 @@ struct EnvironmentReader {
         config.ikeLifetime = parse(.ikeLifetime, expected: lifetimeHelp, Lifetime.init) ?? .threeHours
         config.forceUDPEncapsulation = flag(.forceUDP, default: true)
         config.ikeReauthentication = flag(.ikeReauth, default: true)
-        if let interfaces = values[ConfigVariable.interfaces.rawValue] {
-            // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
-            // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
-            config.interfaces = interfaces.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-            for name in config.interfaces where !Self.isInterfaceName(name) {
-                fail(.interfaces, value: interfaces, "'\(name)' is not an interface name (1-15 characters: letters, digits, -, _ and ., not . or ..)")
-            }
-        }
+        config.behaviour = behaviour(remote: config.remote, keyExchange: config.keyExchange)
 
         let allowWeakPSK = flag(.allowWeakPSK, default: false)
-        if let secret = nonEmpty(.psk) {
+        if let secret = presharedKey(into: &config) {
             let psk = PreSharedKey(secret)
             if let weakness = psk.weakness, !allowWeakPSK {
                 fail(.psk, value: nil, "the key \(weakness); use a long random string (e.g. `openssl rand -base64 32`) or set IPSEC_ALLOW_WEAK_PSK=yes")
@@ -220,13 +219,13 @@ struct EnvironmentReader {
             config.psk = psk
         }
 
-        if !config.isManual {
+        if !manual {
             requireTunnelVariables(config, vtiMode: config.vti != nil)
         }
-        if config.setRouteDefaultTable, config.remoteNets.isEmpty, config.isManual {
+        if setRouteDefaultTable, config.remoteNets.isEmpty, manual {
             fail(.remoteNet, value: nil, "is required by SET_ROUTE_DEFAULT_TABLE (it is the route's destination)")
         }
-        return try finish(config)
+        return finish(config, manual: manual)
     }
 
     private mutating func requireAddress(_ variable: ConfigVariable, _ endpoint: Endpoint?) {
@@ -244,7 +243,10 @@ struct EnvironmentReader {
             ? [.localIP, .remoteIP, .remoteNet, .psk]
             : [.localNet, .psk, .remoteNet]
         for variable in required where isUnset(variable) {
-            fail(variable, value: nil, "is required" + (vtiMode ? " (route-based mode, IPSEC_VTI_KEY is set)" : ""))
+            // A key from a file counts as the key.
+            if variable == .psk, config.psk != nil || !isUnset(.pskFile) { continue }
+            fail(variable, value: nil, "is required" + (vtiMode ? " (route-based mode, IPSEC_VTI_KEY is set)" : "")
+                 + (variable == .psk ? " (or IPSEC_PSK_FILE)" : ""))
         }
         if !vtiMode {
             if config.remote == .any, isUnset(.remoteID) {
@@ -290,7 +292,7 @@ struct EnvironmentReader {
         return nil
     }
 
-    private mutating func warnUnknownVariables() {
+    mutating func warnUnknownVariables() {
         let known = Set(ConfigVariable.allCases.map(\.rawValue))
         // Without the IPSEC_ prefix only near misses of our three unprefixed names (or of any name in the
         // wrong case) are reported: the rest of the environment (PATH, HOME, …) is none of our business.
@@ -313,15 +315,85 @@ struct EnvironmentReader {
             && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 
-    private mutating func finish(_ config: TunnelConfig) throws(ConfigurationErrors) -> LoadedConfiguration {
-        if !config.isManual {
+    private mutating func finish(_ config: TunnelConfig, manual: Bool) -> TunnelConfig {
+        if !manual {
             // What each value allowed but the whole cannot do; a variable already in error is not repeated.
             let named = Set(problems.map(\.variable))
-            for violation in config.invariantViolations() where !named.contains(violation.variable.rawValue) {
+            for violation in config.invariantViolations() where !named.contains(displayName(violation.variable)) {
                 fail(violation.variable, value: nonEmpty(violation.variable) ?? violation.value, violation.reason)
             }
         }
-        guard problems.isEmpty else { throw ConfigurationErrors(problems, warnings: warnings) }
-        return LoadedConfiguration(config: config, warnings: warnings)
+        return config
+    }
+
+    // MARK: keys from files
+
+    /// The key from IPSEC_PSK or from the file IPSEC_PSK_FILE names (one of the two). A file's single
+    /// trailing newline is not part of the key (`echo` and most editors add one; Kubernetes' Secrets don't).
+    private mutating func presharedKey(into config: inout TunnelConfig) -> String? {
+        let inline = nonEmpty(.psk)
+        guard let path = nonEmpty(.pskFile) else { return inline }
+        if inline != nil {
+            fail(.pskFile, value: path, "and IPSEC_PSK are both set; keep one")
+            return nil
+        }
+        config.pskFile = path
+        let text: String
+        do {
+            text = try files.read(path)
+        } catch {
+            fail(.pskFile, value: path, "cannot be read (\(FileAccess.reason(error))); mount the key file there or correct the path")
+            return nil
+        }
+        var secret = Substring(text)
+        if secret.hasSuffix("\r\n") { secret = secret.dropLast() } else if secret.hasSuffix("\n") { secret = secret.dropLast() }
+        if !secret.isEmpty { secretsRead.append(String(secret)) }
+        if let mode = files.permissions(path), mode & 0o077 != 0 {
+            warn(.pskFile, "\(path) is readable by \(mode & 0o007 != 0 ? "everyone" : "its group") (mode \(String(mode & 0o777, radix: 8))); make it 0600 or 0400 (Kubernetes: defaultMode: 0400)")
+        }
+        guard !secret.isEmpty else {
+            fail(.pskFile, value: path, "is empty")
+            return nil
+        }
+        return String(secret)
+    }
+
+    // MARK: behaviour
+
+    private mutating func behaviour(remote: Endpoint, keyExchange: KeyExchange) -> TunnelBehaviour {
+        var behaviour = TunnelBehaviour()
+        behaviour.role = choice(.role, TunnelBehaviour.Role.self) ?? .automatic
+        let durationHelp = "expected a duration such as 30, 30s, 2m or 0 (off)"
+        if let delay = parse(.dpdDelay, expected: durationHelp, Self.durationOrZero) { behaviour.dpdDelay = delay }
+        behaviour.dpdTimeout = parse(.dpdTimeout, expected: "expected a duration such as 150s or 2m", Lifetime.init)
+        if behaviour.dpdTimeout != nil, keyExchange == .ikev2 {
+            warn(.dpdTimeout, "applies to IKEv1 only; with IKEv2 charon's retransmission settings decide when the peer is dead")
+        }
+        behaviour.dpdAction = choice(.dpdAction, TunnelBehaviour.DPDAction.self) ?? .restart
+        behaviour.startAction = choice(.startAction, TunnelBehaviour.StartAction.self)
+        behaviour.closeAction = choice(.closeAction, TunnelBehaviour.CloseAction.self) ?? .none
+        behaviour.keyingTries = parse(.keyingTries, expected: "expected a whole number of attempts, 0 for forever") { UInt32($0) } ?? 0
+        if let start = behaviour.startAction, start != .none {
+            if behaviour.role == .responder {
+                fail(.startAction, value: start.rawValue, "would initiate, but IPSEC_ROLE is responder; use none (or drop IPSEC_ROLE)")
+            } else if remote == .any {
+                fail(.startAction, value: start.rawValue, "needs a peer to initiate to; IPSEC_REMOTEIP is %any")
+            }
+        }
+        if behaviour.role == .initiator, remote == .any {
+            fail(.role, value: "initiator", "needs a peer to initiate to; IPSEC_REMOTEIP is %any")
+        }
+        return behaviour
+    }
+
+    /// One of an enumeration's raw values, case-insensitively.
+    private mutating func choice<T: RawRepresentable & CaseIterable>(_ variable: ConfigVariable, _ type: T.Type) -> T? where T.RawValue == String {
+        let names = T.allCases.map(\.rawValue)
+        return parse(variable, expected: "expected " + names.dropLast().joined(separator: ", ") + " or " + names.last!) { T(rawValue: $0.lowercased()) }
+    }
+
+    /// A Lifetime, or 0 (DPD off).
+    static func durationOrZero(_ text: String) -> Lifetime? {
+        text == "0" || text == "0s" ? Lifetime(seconds: 0) : Lifetime(text)
     }
 }

@@ -1,0 +1,44 @@
+import Foundation
+
+/// How the configuration's files are read (ENVFILE, the configuration file, key files): the system's files
+/// by default, anything in tests. Reading files is all the model does outside itself.
+public struct FileAccess: Sendable {
+    /// The file's text (UTF-8).
+    public var read: @Sendable (String) throws -> String
+    /// The file's permission bits, or nil when they cannot be known.
+    public var permissions: @Sendable (String) -> UInt16?
+
+    public init(read: @escaping @Sendable (String) throws -> String, permissions: @escaping @Sendable (String) -> UInt16? = { _ in nil }) {
+        self.read = read
+        self.permissions = permissions
+    }
+
+    /// Files larger than this are not configuration: refused before they are read whole.
+    public static let maximumBytes = 16 << 20
+
+    public static let system = FileAccess(
+        read: { path in
+            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumBytes {
+                throw CocoaError(.fileReadTooLarge)
+            }
+            return try String(contentsOfFile: path, encoding: .utf8)
+        },
+        permissions: { path in
+            // Of the file itself after following links: Kubernetes mounts a Secret's keys as symlinks.
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber).map { UInt16(truncating: $0) }
+        })
+
+    /// A read error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? CocoaError else { return "\(error)" }
+        switch error.code {
+        case .fileReadNoSuchFile, .fileNoSuchFile: return "no such file"
+        case .fileReadNoPermission: return "permission denied"
+        case .fileReadInapplicableStringEncoding, .fileReadCorruptFile: return "not UTF-8 text"
+        case .fileReadTooLarge: return "too large"
+        default:
+            if let posix = error.userInfo[NSUnderlyingErrorKey] as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+            return error.localizedDescription
+        }
+    }
+}

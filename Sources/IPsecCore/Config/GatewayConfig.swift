@@ -1,0 +1,76 @@
+/// The whole gateway: its tunnels and what they share (the interfaces charon binds to, logging, upstream's
+/// configuration modes, the main-table routes). From the environment it holds upstream's one tunnel; from
+/// a configuration file (`IPSEC_CONFIG_FILE`) any number.
+///
+/// Build it with ``GatewayConfig/load(environment:purpose:files:)``; ``validate()`` applies the same rules
+/// to one built in code.
+public struct GatewayConfig: Sendable, Hashable, Encodable {
+    public var tunnels: [TunnelConfig]
+    /// Interfaces charon binds to; empty means all.
+    public var interfaces: [String]
+    public var debug: Bool
+    /// Keep a main-table route to each tunnel's remote subnets while its CHILD_SA is installed
+    /// (upstream's SET_ROUTE_DEFAULT_TABLE).
+    public var setRouteDefaultTable: Bool
+    /// Where the tunnels' strongSwan configuration comes from.
+    public var mode: Mode
+    /// Who writes charon's own settings (strongswan.conf).
+    public var charonSettings: CharonSettings
+    /// Where the configuration was read from: named in the generated files' header and in messages.
+    public var source: Source
+
+    public init(tunnels: [TunnelConfig], interfaces: [String] = [], debug: Bool = false, setRouteDefaultTable: Bool = false,
+                mode: Mode = .generated, charonSettings: CharonSettings = .generated, source: Source = .environment) {
+        self.tunnels = tunnels
+        self.interfaces = interfaces
+        self.debug = debug
+        self.setRouteDefaultTable = setRouteDefaultTable
+        self.mode = mode
+        self.charonSettings = charonSettings
+        self.source = source
+    }
+
+    /// Where the tunnels' strongSwan configuration comes from (upstream's IPSEC_USE_MANUAL_CONFIG).
+    public enum Mode: Sendable, Hashable, Codable {
+        /// Rendered from the tunnels' values and loaded over VICI: upstream's default.
+        case generated
+        /// Upstream's manual mode: the mounted ipsec.conf and ipsec.secrets, run by strongSwan's starter;
+        /// the tunnel's own values are used only for SET_ROUTE_DEFAULT_TABLE.
+        case manual
+    }
+
+    /// Who writes charon's settings (upstream's IPSEC_MANUAL_CHARON), in either mode.
+    public enum CharonSettings: Sendable, Hashable, Codable {
+        /// vnf-ipsec's strongswan.conf (plugins, logging, interfaces, routes).
+        case generated
+        /// charon reads /etc/strongswan.conf, which includes a mounted /etc/strongswan.d/charon.conf.
+        case mounted
+    }
+
+    public enum Source: Sendable, Hashable, Encodable {
+        /// Upstream's environment variables (and ENVFILE): one tunnel.
+        case environment
+        /// A configuration file (IPSEC_CONFIG_FILE or `--config`).
+        case file(String)
+    }
+
+    /// Upstream's manual mode: the mounted files decide.
+    public var isManual: Bool { mode == .manual }
+
+    /// Route-based gateways have VTIs; charon then must not install its own routes (a global setting).
+    public var isRouteBased: Bool { tunnels.contains { $0.vti != nil } }
+
+    /// The tunnel named `name`.
+    public func tunnel(named name: String) -> TunnelConfig? { tunnels.first { $0.name == name } }
+}
+
+/// A configuration together with what deserves a warning.
+public struct LoadedConfiguration: Sendable {
+    public var config: GatewayConfig
+    public var warnings: [ConfigurationWarning]
+
+    public init(config: GatewayConfig, warnings: [ConfigurationWarning]) {
+        self.config = config
+        self.warnings = warnings
+    }
+}
