@@ -41,6 +41,35 @@ import Testing
         }
     }
 
+    /// The configuration file reads its values with the environment's rules: the same hostile value, as a
+    /// YAML string in a tunnel, is refused exactly when the variable is, or gives exactly the same settings.
+    @Test(arguments: ConfigVariable.allCases.filter { $0.scope == .tunnel && $0 != .psk && $0 != .pskFile })
+    func theFileRefusesOrRendersHostileValuesExactlyAsTheEnvironmentDoes(variable: ConfigVariable) async {
+        let pieces = Gen.int(in: 0 ... Self.alphabet.count - 1).array(of: 1 ... 12)
+        await propertyCheck(count: 60, input: pieces, Gen.bool) { indices, withPrefix in
+            let value = (withPrefix ? Self.validPrefix[variable] ?? "" : "") + indices.map { Self.alphabet[$0] }.joined()
+            var environment = baseEnvironment
+            environment[variable.rawValue] = value
+            if [.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress, .vtiMTU].contains(variable) { environment["IPSEC_VTI_KEY"] = "42" }
+            // Every value as a JSON string, which is a YAML double-quoted scalar with the same escapes.
+            let encoded = environment.sorted { $0.key < $1.key }.map { key, text in
+                "    \(ConfigVariable(rawValue: key)!.fileKey!): " + String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
+            }
+            let yaml = "tunnels:\n  - name: vnf-ipsec\n" + encoded.joined(separator: "\n") + "\n"
+            let reader = FileAccess(read: { path in
+                guard path == "/gateway.yaml" else { throw Unreadable(path: path) }
+                return yaml
+            })
+            let fromEnvironment = try? GatewayConfig.load(environment: environment, files: reader).config
+            let fromFile = try? GatewayConfig.load(environment: ["IPSEC_CONFIG_FILE": "/gateway.yaml"], files: reader).config
+            #expect((fromEnvironment == nil) == (fromFile == nil), "\(variable)=\(value.debugDescription): only one of the two refused it")
+            if let fromEnvironment, let fromFile {
+                #expect(StrongSwanBackend().swanctlConfiguration(fromEnvironment) == StrongSwanBackend().swanctlConfiguration(fromFile),
+                        "\(variable)=\(value.debugDescription)")
+            }
+        }
+    }
+
     /// The PSK itself: never echoed, and written only as a literal charon reads back byte for byte.
     @Test func hostilePresharedKeysAreNeverEchoedAndReadBackExactly() async {
         let pieces = Gen.int(in: 0 ... Self.alphabet.count - 1).array(of: 1 ... 40)

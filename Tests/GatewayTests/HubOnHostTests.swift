@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+import VICI
+
+/// A hub gateway with two tunnels from one configuration file (one key inline, one from a file), and two
+/// spokes from the environment, on the host kernel: both IKE_SAs come up, `status` reports each tunnel,
+/// a spoke's death leaves the other tunnel untouched, and SIGTERM closes both. (No ESP on the host: the
+/// CHILD_SAs and traffic are proven in the lab's hub scenario.)
+@Suite(.enabled(if: Privileges.canUseNamespaces && Privileges.hasCharon && FileManager.default.fileExists(atPath: GatewaySite.binary),
+                "needs root, strongSwan and a built vnf-ipsec (swift build)"),
+       .serialized)
+struct HubOnHostTests {
+    static let psk1 = "hub-spoke1-key-0123456789abcdef", psk2 = "hub-spoke2-key-from-a-file-0123456789"
+
+    struct Report: Decodable {
+        struct Tunnel: Decodable { var connection: String; var state: TunnelState; var securityAssociations: [IKESAStatus] }
+        var tunnels: [Tunnel]
+        var up: Int
+    }
+
+    @Test func aHubRunsTwoTunnelsFromOneFileAndASpokesDeathLeavesTheOtherAlone() throws {
+        let hub = try NetworkNamespace("hub"), spoke1 = try NetworkNamespace("sp1"), spoke2 = try NetworkNamespace("sp2")
+        defer { hub.delete(); spoke1.delete(); spoke2.delete() }
+        try NetworkNamespace.link(hub, "hub1", "192.0.2.1/24", spoke1, "wan1", "192.0.2.2/24")
+        try NetworkNamespace.link(hub, "hub2", "198.51.100.1/24", spoke2, "wan2", "198.51.100.2/24")
+        let folder = NSTemporaryDirectory() + "hub-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try (Self.psk2 + "\n").write(toFile: folder + "/spoke2.psk", atomically: true, encoding: .utf8)
+        chmod(folder + "/spoke2.psk", 0o600)
+        try """
+            interfaces: [hub1, hub2]
+            defaults:
+              localnet: 10.0.0.0/24
+            tunnels:
+              - name: spoke1
+                localip: 192.0.2.1
+                remoteip: 192.0.2.2
+                remotenet: [10.1.0.0/24]
+                psk: \(Self.psk1)
+              - name: spoke2
+                localip: 198.51.100.1
+                remoteip: 198.51.100.2
+                remotenet: 10.2.0.0/24
+                psk_file: spoke2.psk
+            """.write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        func spoke(_ n: Int, local: String, remote: String, psk: String) -> [String: String] {
+            ["IPSEC_LOCALIP": local, "IPSEC_REMOTEIP": remote, "IPSEC_LOCALNET": "10.\(n).0.0/24", "IPSEC_REMOTENET": "10.0.0.0/24",
+             "IPSEC_PSK": psk, "IPSEC_INTERFACES": "wan\(n)"]
+        }
+        let siteS1 = try GatewaySite(in: spoke1, environment: spoke(1, local: "192.0.2.2", remote: "192.0.2.1", psk: Self.psk1))
+        let siteS2 = try GatewaySite(in: spoke2, environment: spoke(2, local: "198.51.100.2", remote: "198.51.100.1", psk: Self.psk2))
+        let siteHub = try GatewaySite(in: hub, environment: [:], arguments: ["run", "--config", folder + "/gateway.yaml"])
+        defer { _ = siteHub.terminate(); _ = siteS1.terminate(); _ = siteS2.terminate() }
+
+        func report() throws -> Report {
+            try JSONDecoder().decode(Report.self, from: Data(siteHub.vnfIPsec(["status", "--json"]).stdout.utf8))
+        }
+        let bothUp = try GatewaySite.wait(seconds: 20) {
+            (try? report())?.tunnels.filter { $0.state == .ikeOnly }.count == 2
+        }
+        #expect(bothUp, "both IKE_SAs never came up: \(siteHub.log.suffix(3000))")
+        let first = try report()
+        #expect(first.tunnels.map(\.connection) == ["spoke1", "spoke2"])
+        #expect(try siteHub.vnfIPsec(["status"]).status == 1, "IKE only (the host has no ESP): some up")
+        #expect(try siteHub.vnfIPsec(["status", "--tunnel", "spoke2"]).status == 1)
+        let unknown = try siteHub.vnfIPsec(["status", "--tunnel", "nope"])
+        #expect(unknown.status == 2 && unknown.stdout.contains("nope: down"), "\(unknown.output)")
+        #expect(siteHub.log.contains("2 connections loaded"), "\(siteHub.log.suffix(2000))")
+        #expect(siteHub.log.contains("loaded IKE shared key with id 'ike-spoke2'"))
+        #expect(!siteHub.log.contains(Self.psk1) && !siteHub.log.contains(Self.psk2), "a key reached the log")
+        let spoke2ID = try #require(first.tunnels[1].securityAssociations.first?.uniqueID)
+
+        // spoke1 dies without a word (SIGKILL; its charon follows by pdeathsig): spoke2's tunnel is untouched.
+        kill(siteS1.pid, SIGKILL)
+        let spoke1Gone = try GatewaySite.wait(seconds: 40) { (try? report())?.tunnels.first?.state == .down }
+        let after = try report()
+        #expect(after.tunnels[1].state == .ikeOnly && after.tunnels[1].securityAssociations.first?.uniqueID == spoke2ID,
+                "spoke2's IKE_SA changed when spoke1 died: \(after.tunnels[1])")
+        _ = spoke1Gone  // DPD (30 s) may not have noticed spoke1 yet; what matters is spoke2.
+
+        let (exit, seconds) = siteHub.terminate()
+        #expect(exit == 0 && seconds < 5, "exit \(exit.map(String.init) ?? "none") after \(seconds) s: \(siteHub.log.suffix(2000))")
+        #expect(siteHub.survivingCharons().isEmpty)
+        #expect(GatewaySite.wait(seconds: 5) { siteS2.log.contains("received DELETE for IKE_SA") }, "spoke2 was not told: \(siteS2.log.suffix(2000))")
+    }
+}
