@@ -217,6 +217,12 @@ import Testing
         #expect(loaded.config.tunnels[0].remote.description == "198.51.100.1")
     }
 
+    @Test func anEnvFileMayNameTheConfigurationFile() throws {
+        let files = Self.files(["/site.env": "IPSEC_CONFIG_FILE=/etc/gw/gateway.yaml\n", "/etc/gw/gateway.yaml": Self.two()])
+        let loaded = try GatewayConfig.load(environment: ["ENVFILE": "/site.env"], files: files)
+        #expect(loaded.config.tunnels.map(\.name) == ["east", "west"] && loaded.config.source == .file("/etc/gw/gateway.yaml"))
+    }
+
     @Test func initReadsOnlyTheTunnelsWithAVTI() throws {
         let yaml = Self.two([:], ["vti_key": nil, "vti_staticroutes": nil, "localnet": "172.16.0.0/16"])
         let loaded = try Self.load(yaml, purpose: .vtiOnly)
