@@ -1,19 +1,30 @@
 @preconcurrency import Dispatch
 import Foundation
 
-/// A wake-up each time an entry appears in a folder (inotify `IN_CREATE`/`IN_MOVED_TO`, read through a
-/// Dispatch source): how the runtime waits for charon's VICI socket without polling. The stream also ends
-/// at a deadline and whenever `finish()` is called (the daemon exited), and like every AsyncStream when the
-/// waiting task is cancelled.
+/// A wake-up each time something happens in watched folders (inotify, read through a Dispatch source):
+/// how the runtime waits for charon's VICI socket without polling (an entry appears), and notices that a
+/// configuration or key file changed (written, replaced, or Kubernetes' `..data` symlink swapped). The
+/// stream also ends at a deadline, whenever `finish()` is called, and like every AsyncStream when the
+/// waiting task is cancelled. Several events in a row may come as one wake-up.
 final class FolderChanges: Sendable {
     let changes: AsyncStream<Void>
     private let continuation: AsyncStream<Void>.Continuation
 
-    /// Nil when the folder cannot be watched (no inotify, or no such folder); callers then fall back.
-    init?(folder: String, until deadline: ContinuousClock.Instant) {
+    /// An entry appears (created, or moved in).
+    static let entryAppears = UInt32(IN_CREATE | IN_MOVED_TO)
+    /// Any change to an entry: also written, attributes changed, deleted or moved away.
+    static let anyChange = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_MODIFY | IN_ATTRIB | IN_DELETE | IN_MOVED_FROM)
+
+    convenience init?(folder: String, until deadline: ContinuousClock.Instant) {
+        self.init(folders: [folder], events: Self.entryAppears, until: deadline)
+    }
+
+    /// Nil when no folder can be watched (no inotify, or no such folder); callers then fall back.
+    init?(folders: [String], events: UInt32, until deadline: ContinuousClock.Instant? = nil) {
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { return nil }
-        guard inotify_add_watch(fd, folder, UInt32(IN_CREATE | IN_MOVED_TO)) >= 0 else {
+        let watched = folders.filter { inotify_add_watch(fd, $0, events) >= 0 }
+        guard !watched.isEmpty else {
             close(fd)
             return nil
         }
@@ -27,7 +38,7 @@ final class FolderChanges: Sendable {
         }
         reads.setCancelHandler { close(fd) }
         let timer = DispatchSource.makeTimerSource(queue: .global())
-        let remaining = max(0, (deadline - ContinuousClock.now) / .milliseconds(1))
+        let remaining = deadline.map { max(0, ($0 - ContinuousClock.now) / .milliseconds(1)) } ?? Double(Int32.max)
         timer.schedule(deadline: .now() + .milliseconds(Int(remaining)))
         timer.setEventHandler { continuation.finish() }
         // The termination handler holds the two sources (and so keeps them alive) until the stream ends.

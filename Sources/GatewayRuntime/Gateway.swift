@@ -8,7 +8,8 @@ import VICI
 /// The gateway as a container entrypoint (`vnf-ipsec run`): an IKE daemon (a ``GatewayBackend``; charon by
 /// default) started, configured with every tunnel and supervised, the optional main-table routes kept in
 /// step with each tunnel,
-/// and on shutdown the SAs closed, the daemon stopped and what was added removed.
+/// its configuration reloaded on request (SIGHUP) or when its files change, and on shutdown the SAs closed,
+/// the daemon stopped and what was added removed.
 ///
 /// Run it in a `ServiceGroup`. `run()` returns normally after a graceful shutdown or cancellation; it
 /// throws ``GatewayError/daemonExited(status:lastLines:)`` when the daemon dies and
@@ -16,18 +17,29 @@ import VICI
 /// structured: one task group whose children end when `run()` does.
 public final class Gateway: Service, Sendable {
     public struct Options: Sendable {
-        /// Remove the VTI that `init` created when shutting down.
+        /// Remove the VTIs that `init` (or a reload) created when shutting down.
         public var teardownVTI = false
+        /// How to read the configuration again; nil: the gateway keeps the one it started with.
+        public var reloading: ConfigurationReloading?
+        /// Where `run` records the configuration it runs and how the last reload went (for `status`).
+        public var statusFile: String?
         public init() {}
     }
 
-    public let config: GatewayConfig
     public let options: Options
     public let backend: any GatewayBackend
-    private let logger: Logger
-    private let state = Locked(State())
+    let logger: Logger
+    let state: Locked<State>
+    /// Reload requests (their reason), served one after another by `run()`.
+    let reloadRequests: AsyncStream<String>
+    private let reloadContinuation: AsyncStream<String>.Continuation
 
-    private struct State: Sendable {
+    struct State: Sendable {
+        /// The configuration running now: the one given, then each reload's.
+        var config: GatewayConfig
+        var status: ConfigurationStatus
+        /// What the watched files held when the running configuration (or a refused one) was read.
+        var fingerprint: [String: [UInt8]?] = [:]
         /// By tunnel name.
         var installedRoutes: [String: [Route]] = [:]
         /// The operator's own main-table routes to the same destinations that ours replaced: put back when
@@ -36,15 +48,24 @@ public final class Gateway: Service, Sendable {
     }
 
     public init(config: GatewayConfig, backend: any GatewayBackend, options: Options = Options(), logger: Logger) {
-        self.config = config
         self.backend = backend
         self.options = options
         self.logger = logger
+        state = Locked(State(config: config, status: ConfigurationStatus(config)))
+        (reloadRequests, reloadContinuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The configuration running now.
+    public var config: GatewayConfig { state.withLock { $0.config } }
+
+    /// Asks the running gateway to read its configuration again and apply the difference. Requests that
+    /// arrive while one is served collapse into one.
+    public func reload(because reason: String) {
+        reloadContinuation.yield(reason)
     }
 
     /// What the children of `run()`'s task group report.
     private enum Event: Sendable {
-        case loaded
         case refused(String)
         case shutdownRequested
         case exited(DaemonExit)
@@ -58,6 +79,7 @@ public final class Gateway: Service, Sendable {
     }
 
     public func run() async throws {
+        let config = self.config
         // A configuration built in code gets the environment's rules too.
         try config.validate()
         try RequiredCapabilities.check()
@@ -76,12 +98,22 @@ public final class Gateway: Service, Sendable {
 
         let outcome = await withTaskGroup(of: Event.self) { group -> Outcome in
             group.addTask { [backend] in .exited(await backend.waitForExit()) }
-            group.addTask { [backend, config] in
+            group.addTask { [self, backend, config] in
                 do {
                     try await backend.load(config)
-                    return .loaded
                 } catch {
                     return Task.isCancelled ? .finished : .refused("\(error)")
+                }
+                recordFingerprint(of: config)
+                writeStatusFile()
+                // Reloads are served only once the first configuration is in place, one at a time.
+                await serveReloads()
+                return .finished
+            }
+            if let reloading = options.reloading, !config.isManual {
+                group.addTask { [self] in
+                    await watchConfigurationFiles(reloading)
+                    return .finished
                 }
             }
             group.addTask {
@@ -98,21 +130,21 @@ public final class Gateway: Service, Sendable {
             var refusal: String?
             for await event in group {
                 switch event {
-                case .loaded, .finished:
+                case .finished:
                     continue
                 case .refused(let why) where !stopping:
                     // A gateway whose tunnel the daemon refused is useless while it looks alive: stop, and
                     // end with the reason, so the container exits non-zero and the operator sees why.
                     refusal = why
                     stopping = true
-                    await backend.stop(config)
+                    await backend.stop(self.config)
                 case .refused:
                     continue
                 case .shutdownRequested:
                     guard !stopping else { continue }
                     stopping = true
                     logger.info("shutting down")
-                    await backend.stop(config)
+                    await backend.stop(self.config)
                 case .exited(let exit):
                     group.cancelAll()
                     if let refusal { return .refused(refusal) }
@@ -122,9 +154,10 @@ public final class Gateway: Service, Sendable {
             return .stopped
         }
 
+        reloadContinuation.finish()
         removeInstalledRoutes()
         // Whatever ended the daemon, what it wrote that holds secrets goes (stop is a no-op on a dead one).
-        await backend.stop(config)
+        await backend.stop(self.config)
         switch outcome {
         case .stopped:
             if options.teardownVTI { removeVTI() }
@@ -187,7 +220,7 @@ public final class Gateway: Service, Sendable {
 
     /// Keeps each tunnel's main-table routes to its remote subnets present exactly while it has a CHILD_SA.
     private func followTunnelState() async {
-        for await states in backend.tunnelStates(of: config) {
+        for await states in backend.tunnelStates() {
             for tunnel in config.tunnels {
                 do {
                     try reconcileDefaultTableRoute(tunnel, up: states[tunnel.name] == .up)
@@ -229,7 +262,7 @@ public final class Gateway: Service, Sendable {
     }
 
     /// Removes the routes installed for the named tunnels (all by default) and restores what they replaced.
-    private func removeInstalledRoutes(of names: Set<String>? = nil) {
+    func removeInstalledRoutes(of names: Set<String>? = nil) {
         let (routes, replaced) = state.withLock { state -> ([Route], [Route]) in
             let chosen = names ?? Set(state.installedRoutes.keys)
             defer { for name in chosen { state.installedRoutes[name] = nil; state.replacedRoutes[name] = nil } }

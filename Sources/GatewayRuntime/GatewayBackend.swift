@@ -17,9 +17,16 @@ public protocol GatewayBackend: Sendable {
     /// - Throws: the daemon's refusal, in its words.
     func load(_ config: GatewayConfig) async throws
 
-    /// Every tunnel's state by name whenever one may have changed (each CHILD_SA up or down, and now and
-    /// then in case an event was missed), until the daemon ends or the consuming task is cancelled.
-    func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]>
+    /// Applies a reload to the running daemon: removed tunnels closed and unloaded, changed ones reloaded
+    /// (and negotiated again where the change needs it), added ones loaded and started. Unchanged tunnels
+    /// are not touched. `config` is the whole new configuration.
+    /// - Throws: the daemon's refusal, in its words; what was applied before it stays.
+    func apply(_ change: ConfigurationChange, config: GatewayConfig) async throws
+
+    /// The state of every connection that has SAs, by name (a tunnel missing is down), whenever one may
+    /// have changed (each CHILD_SA up or down, and now and then in case an event was missed), until the
+    /// daemon ends or the consuming task is cancelled.
+    func tunnelStates() -> AsyncStream<[String: TunnelState]>
 
     /// Suspends until the daemon ends by itself and says how. Cancelling the waiting task stops it.
     func waitForExit() async -> DaemonExit

@@ -110,19 +110,29 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     public func load(_ config: GatewayConfig) async throws {
         guard !config.isManual else { return }  // the starter loads the mounted files itself
         let client = try VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
-        for tunnel in config.tunnels {
+        try load(config.tunnels, client: client)
+        logger.info("\(config.tunnels.count == 1 ? "connection" : "\(config.tunnels.count) connections") loaded",
+                    metadata: ["connection": "\(config.tunnels.count == 1 ? config.tunnels[0].name : config.tunnels.map(\.name).joined(separator: ","))",
+                               "charon": "\((try? client.version()) ?? "?")"])
+        try await start(config.tunnels, client: client)
+    }
+
+    /// The tunnels' keys, then their connections in as few messages as fit.
+    private func load(_ tunnels: [TunnelConfig], keysOnly: Bool = false, client: VICIClient) throws {
+        for tunnel in tunnels {
             guard let psk = tunnel.psk else { continue }
             try client.loadSharedKey(psk.secret, owners: renderer.sharedKeyOwners(tunnel).map(\.description),
                                      id: StrongSwanBackend.sharedKeyID(tunnel))
         }
-        try client.loadConnections(config.tunnels.map { ($0.name, VICIMessage(renderer.connection($0))) })
-        logger.info("\(config.tunnels.count == 1 ? "connection" : "\(config.tunnels.count) connections") loaded",
-                    metadata: ["connection": "\(config.tunnels.count == 1 ? config.tunnels[0].name : config.tunnels.map(\.name).joined(separator: ","))",
-                               "charon": "\((try? client.version()) ?? "?")"])
-        // Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
-        // In the automatic role the side with the higher address lets the other go first and initiates only
-        // if nothing came up; an initiator goes at once; a responder never.
-        let initiating = config.tunnels.filter(\.runInitiates)
+        guard !keysOnly else { return }
+        try client.loadConnections(tunnels.map { ($0.name, VICIMessage(renderer.connection($0))) })
+    }
+
+    /// Both gateways start at once in most deployments; if both initiated, charon would keep two IKE_SAs.
+    /// In the automatic role the side with the higher address lets the other go first and initiates only
+    /// if nothing came up; an initiator goes at once; a responder never.
+    private func start(_ tunnels: [TunnelConfig], client: VICIClient) async throws {
+        let initiating = tunnels.filter(\.runInitiates)
         let waiting = initiating.filter { tunnel in
             guard tunnel.behaviour.role == .automatic, let local = tunnel.local.address, let remote = tunnel.remote.address else { return false }
             return !local.bytes.lexicographicallyPrecedes(remote.bytes)
@@ -133,6 +143,32 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
             try await Task.sleep(for: .seconds(2))
             initiate(waiting, client: client)
         }
+    }
+
+    // MARK: reload
+
+    public func apply(_ change: ConfigurationChange, config: GatewayConfig) async throws {
+        guard !config.isManual else { return }
+        let client = try VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
+        // Removed: the peers are told, the connections and keys go.
+        let open = Set(((try? client.securityAssociations()) ?? []).map(\.name))
+        for tunnel in change.removed {
+            if open.contains(tunnel.name) { try? client.terminate(ike: tunnel.name, timeout: nil) }
+            try client.unloadConnection(named: tunnel.name)
+            if tunnel.psk != nil { try? client.unloadSharedKey(id: StrongSwanBackend.sharedKeyID(tunnel)) }
+        }
+        // Changed: only what the change needs (see ConfigurationChange).
+        try load(change.changed.filter { $0.loadKey && !$0.loadConnection }.map(\.new), keysOnly: true, client: client)
+        try load(change.changed.filter(\.loadConnection).map(\.new), client: client)
+        let renegotiated = change.changed.filter(\.renegotiate).map(\.new)
+        for tunnel in renegotiated where open.contains(tunnel.name) {
+            try? client.terminate(ike: tunnel.name, timeout: .milliseconds(1500))
+        }
+        // Added: loaded like at start.
+        try load(change.added, client: client)
+        // The file operators read stays what charon has.
+        try ConfigurationFiles.write(renderer.render(config, format: .swanctl).filter { $0.path == "swanctl.conf" }, into: options.runtimeDirectory)
+        try await start(renegotiated + change.added, client: client)
     }
 
     /// Starts each tunnel that has no SA yet. Returns at once: with keyingtries=0 charon keeps trying in
@@ -154,9 +190,8 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     /// Fed by charon's child-updown events, read on a thread of the stream's own: VICI event reading blocks
     /// on a socket, and Swift's cooperative threads must never block. A receive times out every few seconds,
     /// which is the periodic re-check and the moment the thread notices it should end.
-    public func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]> {
+    public func tunnelStates() -> AsyncStream<[String: TunnelState]> {
         let socket = options.viciSocket
-        let names = config.tunnels.map(\.name)
         let process = daemon.withLock { $0 }
         let logger = self.logger
         let startupTimeout = options.startupTimeout
@@ -195,7 +230,7 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                         return  // charon went away
                     }
                     let sas = (try? query.securityAssociations()) ?? []
-                    continuation.yield(Dictionary(uniqueKeysWithValues: names.map { ($0, TunnelState(sas, connection: $0)) }))
+                    continuation.yield(Dictionary(Set(sas.map(\.name)).map { ($0, TunnelState(sas, connection: $0)) }) { first, _ in first })
                 }
             }
             reader.name = "vnf-ipsec child-updown"

@@ -83,6 +83,13 @@ public struct VTISetup: Sendable {
             let route = Route(destination: destination, outputInterface: index)
             report.append("route \(destination) dev \(name): " + (try handle.ensureRoute(route) == .created ? "added" : "already present"))
         }
+        // Likewise a route into the VTI that the configuration no longer names (added the way `ip route
+        // add` does, protocol boot; the kernel's own routes for the p2p address are left alone).
+        for stale in try handle.routes(table: .main)
+        where stale.outputInterface == index && stale.protocolID == 3 && stale.gateway == nil && !routes.contains(stale.destination) {
+            try handle.routeDelete(stale)
+            report.append("route \(stale.destination) dev \(name): removed (no longer configured)")
+        }
         return report
     }
 

@@ -62,6 +62,13 @@ public struct VICIClient: Sendable {
         try Self.check("load-shared", try connection.request("load-shared", message))
     }
 
+    /// Removes a key loaded with ``loadSharedKey(_:owners:id:)`` (`unload-shared`).
+    public func unloadSharedKey(id: String) throws(VICIError) {
+        var message = VICIMessage()
+        message.append("id", id)
+        try Self.check("unload-shared", try connection.request("unload-shared", message))
+    }
+
     /// Starts negotiating `child`. With a timeout, charon answers after it (success, failure or "timeout");
     /// `-1` returns at once and leaves charon working in the background.
     public func initiate(child: String, ike: String, timeout: Duration) throws(VICIError) {

@@ -4,7 +4,7 @@ import UnixSignals
 /// Every signal an operator or the system may send `run`, read from one `UnixSignalsSequence`, so that
 /// none kills the gateway at once and orphans charon:
 /// - SIGTERM, SIGINT, SIGQUIT: a clean stop (`stop` starts the service group's graceful shutdown).
-/// - SIGHUP: logged; the running configuration stays (reloading is not implemented yet).
+/// - SIGHUP: reload the configuration (`reload`).
 /// - SIGUSR1, SIGUSR2: logged and otherwise ignored.
 ///
 /// SIGPIPE is not trapped here but ignored outright (`SIG_IGN`, see RunCommand): trapped through Dispatch,
@@ -13,7 +13,7 @@ struct OperatorSignals {
     let logger: Logger
 
     /// Handles signals until the surrounding task is cancelled.
-    func run(stop: @escaping @Sendable () async -> Void) async {
+    func run(stop: @escaping @Sendable () async -> Void, reload: @escaping @Sendable () -> Void) async {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint, .sigquit, .sighup, .sigusr1, .sigusr2)
         var stopping = false
         for await signal in signals {
@@ -26,7 +26,8 @@ struct OperatorSignals {
                     await stop()
                 }
             case .sighup:
-                logger.notice("SIGHUP: configuration reload is not implemented yet; the running configuration stays")
+                logger.info("SIGHUP: reloading the configuration")
+                reload()
             default:
                 logger.notice("\(signal) ignored; SIGTERM or SIGINT stop the gateway")
             }

@@ -12,7 +12,7 @@ struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the gateway in the foreground: charon as a child, every tunnel configured over VICI (the container's default command).",
-        discussion: "SIGTERM, SIGINT or SIGQUIT closes the SAs, stops charon, removes routes run added, and exits 0. SIGHUP, SIGUSR1 and SIGUSR2 are logged and change nothing; SIGPIPE is ignored. If charon dies or refuses the configuration, exits 1 with the reason. Invalid configuration: exit 2, nothing started. charon never outlives run."
+        discussion: "SIGTERM, SIGINT or SIGQUIT closes the SAs, stops charon, removes routes run added, and exits 0. SIGHUP reloads the configuration (so does a change of the configuration file, ENVFILE or a key file): it is validated first, a refused one changes nothing, and only the tunnels that changed are touched. SIGUSR1 and SIGUSR2 are logged and change nothing; SIGPIPE is ignored. If charon dies or refuses the configuration, exits 1 with the reason. Invalid configuration: exit 2, nothing started. charon never outlives run."
     )
 
     @OptionGroup var configuration: ConfigurationOptions
@@ -30,6 +30,16 @@ struct RunCommand: AsyncParsableCommand {
         let logger = Log.bootstrap(debug: loaded.config.debug)
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI
+        options.statusFile = runtimeDirectory + "/" + StatusCommand.statusFileName
+        let environment = configuration.environment
+        options.reloading = ConfigurationReloading(
+            load: { try GatewayConfig.load(environment: environment) },
+            watchedFiles: { config in
+                var files: [String] = []
+                if case .file(let path) = config.source { files.append(path) }
+                if let envFile = environment[ConfigVariable.envFile.rawValue], !envFile.isEmpty { files.append(envFile) }
+                return files + config.tunnels.compactMap(\.pskFile)
+            })
         var strongSwan = StrongSwanGatewayBackend.Options()
         strongSwan.runtimeDirectory = runtimeDirectory
         let backend = StrongSwanGatewayBackend(options: strongSwan, logger: logger)
@@ -40,7 +50,10 @@ struct RunCommand: AsyncParsableCommand {
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                tasks.addTask { await OperatorSignals(logger: logger).run { await group.triggerGracefulShutdown() } }
+                tasks.addTask {
+                    await OperatorSignals(logger: logger).run(stop: { await group.triggerGracefulShutdown() },
+                                                              reload: { gateway.reload(because: "SIGHUP") })
+                }
                 // The gateway's end (asked for or not) is the command's end; the signal reader goes with it.
                 try await tasks.next()
                 tasks.cancelAll()

@@ -24,6 +24,12 @@ struct StatusCommand: ParsableCommand {
     @Option(help: "charon's VICI socket.")
     var socket = VICIConnection.defaultSocket
 
+    @Option(help: "Where `run` keeps its files (it records there which configuration it runs and how the last reload went).")
+    var runtimeDirectory = "/run/vnf-ipsec"
+
+    /// The file `run` writes into its runtime folder for `status`.
+    static let statusFileName = "status.json"
+
     @Option(name: [.customLong("tunnel"), .customLong("connection")], help: "Only this tunnel (its connection name); --connection is the older spelling.")
     var tunnel: String?
 
@@ -40,8 +46,12 @@ struct StatusCommand: ParsableCommand {
         } catch {
             report = GatewayReport(unreachable: "\(error)", names: tunnel.map { [$0] } ?? [])
         }
-        print(output.json ? OutputOptions.json(report) : report.text, terminator: "")
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        var full = report
+        if let data = FileManager.default.contents(atPath: runtimeDirectory + "/" + Self.statusFileName) {
+            full.configuration = try? JSONDecoder().decode(ConfigurationStatus.self, from: data)
+        }
+        print(output.json ? OutputOptions.json(full) : full.text, terminator: "")
+        if full.exitCode != 0 { throw ExitCode(full.exitCode) }
     }
 
     /// One VICI round trip (`version`): charon is running, its VICI plugin answers, and its main loop is

@@ -1,4 +1,5 @@
 import Foundation
+import GatewayRuntime
 import IPsecCore
 import VICI
 
@@ -9,6 +10,8 @@ public struct GatewayReport: Sendable, Codable {
     public var up: Int
     /// Why charon could not be asked, if it could not.
     public var error: String?
+    /// What `run` recorded: the configuration it runs and how the last reload went.
+    public var configuration: ConfigurationStatus?
 
     /// The report on `names` (every connection charon has loaded when nil) from charon's SAs.
     public init(names: [String], securityAssociations: [IKESAStatus]) {
@@ -31,9 +34,18 @@ public struct GatewayReport: Sendable, Codable {
     }
 
     public var text: String {
-        if let error, tunnels.isEmpty { return "down: \(error)\n" }
-        if tunnels.isEmpty { return "down: charon has no tunnel loaded\n" }
-        return (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined()
+        var out = ""
+        if let error, tunnels.isEmpty { out = "down: \(error)\n" }
+        else if tunnels.isEmpty { out = "down: charon has no tunnel loaded\n" }
+        else { out = (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined() }
+        if let configuration {
+            out += "configuration: \(configuration.source), loaded \(configuration.loadedAt)\n"
+            if let last = configuration.lastReload {
+                out += "  last reload \(last.at) (\(last.reason)): \(last.succeeded ? "" : "FAILED, ")\(last.summary)\n"
+                for problem in last.problems { out += "    - \(problem)\n" }
+            }
+        }
+        return out
     }
 }
 

@@ -27,7 +27,8 @@ import VICI
         let started = ContinuousClock.now
         let status = await daemon.stop(grace: .milliseconds(300))
         #expect(status == SIGKILL)
-        #expect(ContinuousClock.now - started < .seconds(3))
+        // A bound for a loaded machine (it takes about 0.3 s idle), not a speed goal.
+        #expect(ContinuousClock.now - started < .seconds(10))
         #expect(kill(daemon.processIdentifier, 0) != 0, "the child must be gone")
     }
 

@@ -14,7 +14,7 @@ import VICI
 struct GatewayRuntimeTests {
     /// A daemon that does what each test tells it and records what the runtime asked for.
     final class FakeBackend: GatewayBackend, @unchecked Sendable {
-        enum Call: Equatable { case start, load, stop }
+        enum Call: Equatable { case start, load, stop, apply(added: [String], changed: [String], removed: [String]) }
         let instanceLockPath = NSTemporaryDirectory() + "fake-backend-\(UUID().uuidString).lock"
         private let lock = NSLock()
         private var recorded: [Call] = []
@@ -34,9 +34,13 @@ struct GatewayRuntimeTests {
             if let loadError { throw GatewayError.notStarted(loadError) }
         }
 
-        func tunnelStates(of config: GatewayConfig) -> AsyncStream<[String: TunnelState]> {
+        func apply(_ change: ConfigurationChange, config: GatewayConfig) async throws {
+            record(.apply(added: change.added.map(\.name), changed: change.changed.map(\.new.name), removed: change.removed.map(\.name)))
+        }
+
+        func tunnelStates() -> AsyncStream<[String: TunnelState]> {
             AsyncStream { continuation in
-                for state in states { continuation.yield(Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, state) })) }
+                for state in states { continuation.yield(["vnf-ipsec": state]) }
                 continuation.finish()
             }
         }
@@ -78,8 +82,80 @@ struct GatewayRuntimeTests {
         "IPSEC_REMOTENET": "203.0.113.0/24", "IPSEC_PSK": "runtime-test-psk-0123456789",
     ]).config
 
-    func gateway(_ backend: FakeBackend) -> Gateway {
-        Gateway(config: Self.config, backend: backend, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    func gateway(_ backend: FakeBackend, options: Gateway.Options = Gateway.Options()) -> Gateway {
+        Gateway(config: Self.config, backend: backend, options: options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    /// Two policy-based tunnels in a file the test rewrites; the gateway reloads from it.
+    static func twoTunnels(_ second: String = "10.2.0.0/16", third: Bool = false) -> String {
+        var yaml = """
+            defaults: {localip: 192.0.2.1, localnet: 172.16.0.0/16}
+            tunnels:
+              - {name: one, remoteip: 198.51.100.1, remotenet: 10.1.0.0/16, psk: one-key-0123456789abcdefgh}
+              - {name: two, remoteip: 198.51.100.2, remotenet: "\(second)", psk: two-key-0123456789abcdefgh}
+
+            """
+        if third { yaml += "  - {name: three, remoteip: 198.51.100.3, remotenet: 10.3.0.0/16, psk: three-key-0123456789abcdefgh}\n" }
+        return yaml
+    }
+
+    /// A gateway on `twoTunnels()` read from a file, with reloading from it and a status file.
+    func reloadingGateway(_ backend: FakeBackend, folder: String) throws -> Gateway {
+        try Self.twoTunnels().write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        let environment = ["IPSEC_CONFIG_FILE": folder + "/gateway.yaml"]
+        var options = Gateway.Options()
+        options.statusFile = folder + "/status.json"
+        options.reloading = ConfigurationReloading(load: { try GatewayConfig.load(environment: environment) },
+                                                   watchedFiles: { _ in [folder + "/gateway.yaml"] })
+        return Gateway(config: try GatewayConfig.load(environment: environment).config, backend: backend, options: options,
+                       logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    func status(_ folder: String) -> ConfigurationStatus? {
+        FileManager.default.contents(atPath: folder + "/status.json").flatMap { try? JSONDecoder().decode(ConfigurationStatus.self, from: $0) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aReloadAppliesOnlyTheDifferenceAndARefusedFileChangesNothing() async throws {
+        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let backend = FakeBackend()
+        let gateway = try reloadingGateway(backend, folder: folder)
+        let run = Task { try await gateway.run() }
+        await eventually { status(folder) != nil }
+        #expect(status(folder)?.tunnels == ["one", "two"])
+
+        // SIGHUP with nothing changed: nothing applied.
+        gateway.reload(because: "SIGHUP")
+        await eventually { status(folder)?.lastReload != nil }
+        #expect(status(folder)?.lastReload?.summary == "no tunnel changed")
+        #expect(!backend.calls.contains { if case .apply = $0 { true } else { false } })
+
+        // A tunnel added and one changed: exactly those reach the daemon.
+        try Self.twoTunnels("10.22.0.0/16", third: true).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        gateway.reload(because: "SIGHUP")
+        await eventually { status(folder)?.tunnels.count == 3 }
+        #expect(backend.calls.last == .apply(added: ["three"], changed: ["two"], removed: []), "\(backend.calls)")
+        #expect(status(folder)?.lastReload?.succeeded == true)
+        #expect(gateway.config.tunnels.map(\.name) == ["one", "two", "three"])
+
+        // A broken file: refused with every problem, the running configuration stays, nothing applied.
+        let applied = backend.calls.count
+        try "tunnels:\n  - {name: one, remoteip: 300.1.1.1}\n".write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        gateway.reload(because: "SIGHUP")
+        await eventually { status(folder)?.lastReload?.succeeded == false }
+        let refused = try #require(status(folder)?.lastReload)
+        #expect(refused.problems.contains { $0.contains("tunnel one: remoteip=\"300.1.1.1\"") }, "\(refused)")
+        #expect(backend.calls.count == applied && gateway.config.tunnels.count == 3 && run.isCancelled == false)
+
+        // Written back as it was, minus a tunnel: the watcher sees the file change by itself.
+        try Self.twoTunnels("10.22.0.0/16").write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        await eventually { status(folder)?.tunnels.count == 2 }
+        #expect(backend.calls.last == .apply(added: [], changed: [], removed: ["three"]), "\(backend.calls)")
+        #expect(status(folder)?.lastReload?.reason == "a configuration file changed")
+        run.cancel()
+        try await run.value
     }
 
     /// Waits (bounded) until `condition` holds, yielding to the runtime in between.

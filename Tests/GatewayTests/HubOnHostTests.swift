@@ -15,8 +15,91 @@ struct HubOnHostTests {
 
     struct Report: Decodable {
         struct Tunnel: Decodable { var connection: String; var state: TunnelState; var securityAssociations: [IKESAStatus] }
+        struct Configuration: Decodable {
+            struct Reload: Decodable { var succeeded: Bool; var summary: String; var problems: [String] }
+            var tunnels: [String]
+            var lastReload: Reload?
+        }
         var tunnels: [Tunnel]
         var up: Int
+        var configuration: Configuration?
+    }
+
+    static func hubFile(spoke2: Bool, broken: Bool = false) -> String {
+        var yaml = """
+            interfaces: [hub1, hub2]
+            defaults:
+              localnet: 10.0.0.0/24
+            tunnels:
+              - name: spoke1
+                localip: 192.0.2.1
+                remoteip: \(broken ? "300.1.1.1" : "192.0.2.2")
+                remotenet: [10.1.0.0/24]
+                psk: \(Self.psk1)
+
+            """
+        if spoke2 {
+            yaml += """
+                  - name: spoke2
+                    localip: 198.51.100.1
+                    remoteip: 198.51.100.2
+                    remotenet: 10.2.0.0/24
+                    psk_file: spoke2.psk
+
+                """
+        }
+        return yaml
+    }
+
+    /// SIGHUP with a tunnel added: it comes up and `status --json` shows it, the first tunnel's IKE_SA is
+    /// the same one; then a broken file: refused, the gateway and both tunnels stay, `status` says why.
+    @Test func sighupAddsATunnelAndABrokenFileKeepsTheRunningConfiguration() throws {
+        let hub = try NetworkNamespace("hub"), spoke1 = try NetworkNamespace("sp1"), spoke2 = try NetworkNamespace("sp2")
+        defer { hub.delete(); spoke1.delete(); spoke2.delete() }
+        try NetworkNamespace.link(hub, "hub1", "192.0.2.1/24", spoke1, "wan1", "192.0.2.2/24")
+        try NetworkNamespace.link(hub, "hub2", "198.51.100.1/24", spoke2, "wan2", "198.51.100.2/24")
+        let folder = NSTemporaryDirectory() + "hub-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try (Self.psk2 + "\n").write(toFile: folder + "/spoke2.psk", atomically: true, encoding: .utf8)
+        chmod(folder + "/spoke2.psk", 0o600)
+        try Self.hubFile(spoke2: false).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        func spoke(_ n: Int, local: String, remote: String, psk: String) -> [String: String] {
+            ["IPSEC_LOCALIP": local, "IPSEC_REMOTEIP": remote, "IPSEC_LOCALNET": "10.\(n).0.0/24", "IPSEC_REMOTENET": "10.0.0.0/24",
+             "IPSEC_PSK": psk, "IPSEC_INTERFACES": "wan\(n)"]
+        }
+        let siteS1 = try GatewaySite(in: spoke1, environment: spoke(1, local: "192.0.2.2", remote: "192.0.2.1", psk: Self.psk1))
+        let siteS2 = try GatewaySite(in: spoke2, environment: spoke(2, local: "198.51.100.2", remote: "198.51.100.1", psk: Self.psk2))
+        let siteHub = try GatewaySite(in: hub, environment: [:], arguments: ["run", "--config", folder + "/gateway.yaml"])
+        defer { _ = siteHub.terminate(); _ = siteS1.terminate(); _ = siteS2.terminate() }
+        func report() throws -> Report {
+            try JSONDecoder().decode(Report.self, from: Data(siteHub.vnfIPsec(["status", "--json"]).stdout.utf8))
+        }
+        #expect(try GatewaySite.wait(seconds: 20) { (try? report())?.tunnels.first?.state == .ikeOnly }, "\(siteHub.log.suffix(2000))")
+        let spoke1ID = try #require(try report().tunnels.first?.securityAssociations.first?.uniqueID)
+
+        try Self.hubFile(spoke2: true).write(toFile: folder + "/gateway.yaml.new", atomically: true, encoding: .utf8)
+        // Kubernetes-style: the new file appears by rename.
+        #expect(rename(folder + "/gateway.yaml.new", folder + "/gateway.yaml") == 0)
+        kill(siteHub.pid, SIGHUP)
+        let added = try GatewaySite.wait(seconds: 20) { (try? report())?.tunnels.filter { $0.state == .ikeOnly }.count == 2 }
+        let afterAdd = try report()
+        #expect(added, "spoke2 never came up: \(afterAdd.tunnels.map { "\($0.connection) \($0.state)" }) \(siteHub.log.suffix(2000))")
+        #expect(afterAdd.configuration?.tunnels == ["spoke1", "spoke2"])
+        #expect(afterAdd.configuration?.lastReload?.succeeded == true && afterAdd.configuration?.lastReload?.summary.contains("added spoke2") == true,
+                "\(String(describing: afterAdd.configuration))")
+        #expect(afterAdd.tunnels.first?.securityAssociations.first?.uniqueID == spoke1ID, "spoke1's IKE_SA was touched by the reload")
+
+        try Self.hubFile(spoke2: true, broken: true).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        kill(siteHub.pid, SIGHUP)
+        #expect(try GatewaySite.wait(seconds: 10) { (try? report())?.configuration?.lastReload?.succeeded == false })
+        let afterBroken = try report()
+        #expect(afterBroken.configuration?.lastReload?.problems.contains { $0.contains("tunnel spoke1: remoteip=\"300.1.1.1\"") } == true)
+        #expect(afterBroken.tunnels.filter { $0.state == .ikeOnly }.count == 2 && siteHub.isRunning)
+        #expect(afterBroken.tunnels.first?.securityAssociations.first?.uniqueID == spoke1ID)
+        #expect(siteHub.log.contains("reload (SIGHUP) refused; the running configuration stays"), "\(siteHub.log.suffix(2000))")
+        let (exit, _) = siteHub.terminate()
+        #expect(exit == 0)
     }
 
     @Test func aHubRunsTwoTunnelsFromOneFileAndASpokesDeathLeavesTheOtherAlone() throws {
