@@ -34,7 +34,8 @@ extension Gateway {
             for await _ in watch.changes {
                 try? await Task.sleep(for: reloading.settleTime)
                 let loaded = state.withLock { $0.fingerprint }
-                if Self.fingerprint(of: files) != loaded.filter({ files.contains($0.key) }) {
+                // Empty until the first configuration is loaded: nothing to compare with yet.
+                if !loaded.isEmpty, Self.fingerprint(of: files) != loaded.filter({ files.contains($0.key) }) {
                     reload(because: "a configuration file changed")
                 }
             }
