@@ -314,11 +314,16 @@ import Yams
         let targets = all.filter { ["regular", "executable"].contains($0["type"] as? String) && ($0["name"] as? String) != "TestSupport" }
         let modules = Set(all.filter { ["regular", "executable", "system"].contains($0["type"] as? String) }.compactMap { $0["name"] as? String })
         let page = try Self.read("docs/architecture.md")
+        let packages = Dictionary(Self.table(page, header: "| Target | Packages |").map { ($0[0], Self.codes($0[1])) }) { first, _ in first }
+        #expect(!packages.isEmpty, "docs/architecture.md has no table of packages")
         for target in targets {
             let name = try #require(target["name"] as? String)
             #expect(page.contains("\n## \(name)\n"), "docs/architecture.md has no section for \(name)")
             let dependencies = (target["dependencies"] as? [[String: Any]] ?? []).compactMap { ($0["byName"] as? [Any])?.first as? String }
                 .filter(modules.contains)
+            // Products of other packages are not drawn: the table of packages names them per target.
+            let products = Set((target["dependencies"] as? [[String: Any]] ?? []).compactMap { ($0["product"] as? [Any])?.first as? String })
+            #expect(Set(packages[name] ?? []) == products, "\(name): the packages table shows \(packages[name] ?? []), Package.swift says \(products.sorted())")
             // In the diagram a target's dependencies are the lines indented one level below it.
             let lines = page.split(separator: "\n").map(String.init)
             guard let at = lines.firstIndex(where: { $0.contains("── \(name) ") || $0.hasSuffix("── \(name)") || $0.hasPrefix("    \(name) ") }) else {
