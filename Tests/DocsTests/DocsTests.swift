@@ -20,12 +20,37 @@ import Yams
         })
     }
 
+    /// The rows of the Markdown table whose header row starts with `header` (e.g. "| Variable |"), each as
+    /// its cells, trimmed (an escaped `\|` stays inside its cell).
+    static func table(_ page: String, header: String) -> [[String]] {
+        let lines = page.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(where: { $0.hasPrefix(header) }) else { return [] }
+        return lines.dropFirst(start + 2).prefix { $0.hasPrefix("|") }.map { line in
+            line.replacingOccurrences(of: "\\|", with: "\u{0}").split(separator: "|", omittingEmptySubsequences: false)
+                .dropFirst().dropLast().map { $0.replacingOccurrences(of: "\u{0}", with: "|").trimmingCharacters(in: .whitespaces) }
+        }
+    }
+
+    /// A cell's text without the backticks around it.
+    static func code(_ cell: String) -> String { cell.trimmingCharacters(in: CharacterSet(charactersIn: "`")) }
+
+    /// The backticked words of a cell, in order.
+    static func codes(_ cell: String) -> [String] { cell.matches(of: /`([^`]+)`/).map { String($0.output.1) } }
+
+    /// The fenced blocks of a language in a Markdown page.
+    static func fencedBlocks(_ page: String, language: String) -> [String] {
+        var blocks: [String] = [], current: [Substring]?
+        for line in page.split(separator: "\n", omittingEmptySubsequences: false) {
+            if current == nil, line == "```\(language)" { current = [] }
+            else if current != nil, line == "```" { blocks.append(current!.joined(separator: "\n") + "\n"); current = nil }
+            else { current?.append(line) }
+        }
+        return blocks
+    }
+
     @Test func configurationPageDocumentsExactlyTheVariablesTheCodeReads() throws {
         let page = try Self.read("docs/configuration.md")
-        let documented = Set(page.split(separator: "\n").compactMap { line -> String? in
-            guard line.hasPrefix("| `") else { return nil }
-            return line.dropFirst(3).split(separator: "`").first.map(String.init)
-        })
+        let documented = Set(Self.table(page, header: "| Variable |").map { Self.code($0[0]) })
         #expect(documented.subtracting(Self.known).isEmpty, "documented but not read: \(documented.subtracting(Self.known))")
         #expect(Self.known.subtracting(documented).isEmpty, "read but not documented: \(Self.known.subtracting(documented))")
         // Any IPSEC_* name mentioned anywhere in the docs must be real.
@@ -68,15 +93,21 @@ import Yams
     func kubernetesManifestsParseAndUseRealVariablesAndCommands() throws {
         let folder = Self.root.appendingPathComponent("docs/kubernetes")
         let files = try #require(FileManager.default.subpaths(atPath: folder.path)).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["configmap.yaml", "deployment.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml", "secret.yaml"])
+        #expect(files == ["configmap.yaml", "deployment.yaml", "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
+                         "many-tunnels/secret.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml", "secret.yaml"])
         let commands = try Self.subcommands()
-        var sawProbe = false, sawInit = false, sawSecret = false
+        var sawProbe = false, sawInit = false, sawSecret = false, sawConfigFile = false
+        var documents: [(file: String, document: [String: Any])] = []
         for file in files {
             let yaml = try Self.read("docs/kubernetes/\(file)")
             let document = try #require(try Yams.load(yaml: yaml) as? [String: Any], "\(file) does not parse")
             #expect(document["apiVersion"] is String && document["kind"] is String, "\(file)")
+            documents.append((file, document))
+        }
+        for (file, document) in documents {
             if let data = document["data"] as? [String: Any] {
-                for key in data.keys { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
+                // A key named *.yaml is a configuration file (loaded below, through the Deployment that mounts it).
+                for key in data.keys where !key.hasSuffix(".yaml") { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
             }
             guard let spec = ((document["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any] else { continue }
             #expect(spec["hostNetwork"] as? Bool == true)
@@ -89,6 +120,23 @@ import Yams
                     let name = env["name"] as? String ?? ""
                     #expect(Self.known.contains(name), "\(name) is not a variable")
                     if name == "IPSEC_PSK" { sawSecret = ((env["valueFrom"] as? [String: Any])?["secretKeyRef"]) != nil }
+                    // A configuration file: it loads, without a warning, from the files this container mounts.
+                    if name == ConfigVariable.configFile.rawValue, let path = env["value"] as? String {
+                        let mounted = Self.mountedFiles(container, volumes: spec["volumes"] as? [[String: Any]] ?? [], documents: documents.map(\.document))
+                        #expect(mounted[path] != nil, "\(file): \(path) is not mounted in \(container["name"] ?? "")")
+                        let files = FileAccess(read: { path in
+                            guard let file = mounted[path] else { throw CocoaError(.fileReadNoSuchFile) }
+                            return file.text
+                        }, permissions: { mounted[$0]?.mode })
+                        let purpose: GatewayConfig.Purpose = args.first == "init" ? .vtiOnly : .tunnels
+                        do {
+                            let loaded = try GatewayConfig.load(environment: [name: path], purpose: purpose, files: files)
+                            #expect(loaded.warnings.isEmpty, "\(file) \(args): \(loaded.warnings)")
+                            if purpose == .tunnels, loaded.config.tunnels.count > 1 { sawConfigFile = true }
+                        } catch {
+                            Issue.record("\(file) \(args): \(path) does not load: \(error)")
+                        }
+                    }
                 }
                 let securityContext = container["securityContext"] as? [String: Any] ?? [:]
                 let capabilities = securityContext["capabilities"] as? [String: Any] ?? [:]
@@ -110,6 +158,125 @@ import Yams
             }
         }
         #expect(sawProbe && sawInit && sawSecret, "probes on status, the VTI init container, the PSK from a Secret")
+        #expect(sawConfigFile, "a gateway with many tunnels from a mounted configuration file")
+    }
+
+    /// The files a container sees through its volume mounts of ConfigMaps and Secrets (also projected),
+    /// with the mode Kubernetes gives them (an item's mode, else the volume's defaultMode, else 0644).
+    static func mountedFiles(_ container: [String: Any], volumes: [[String: Any]], documents: [[String: Any]]) -> [String: (text: String, mode: UInt16)] {
+        func contents(kind: String, name: String?) -> [String: String] {
+            guard let document = documents.first(where: { $0["kind"] as? String == kind && ($0["metadata"] as? [String: Any])?["name"] as? String == name }) else { return [:] }
+            var result = (document["stringData"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+            for (key, value) in document["data"] as? [String: Any] ?? [:] {
+                guard let text = value as? String else { continue }
+                result[key] = kind == "Secret" ? Data(base64Encoded: text).map { String(decoding: $0, as: UTF8.self) } : text
+            }
+            return result
+        }
+        func files(of source: [String: Any], kind: String, defaultMode: Int) -> [(String, String, Int)] {
+            let data = contents(kind: kind, name: (source["name"] ?? source["secretName"]) as? String)
+            guard let items = source["items"] as? [[String: Any]] else { return data.map { ($0.key, $0.value, defaultMode) } }
+            return items.compactMap { item in
+                guard let key = item["key"] as? String, let path = item["path"] as? String, let text = data[key] else { return nil }
+                return (path, text, item["mode"] as? Int ?? defaultMode)
+            }
+        }
+        var result: [String: (text: String, mode: UInt16)] = [:]
+        for mount in container["volumeMounts"] as? [[String: Any]] ?? [] {
+            guard let volume = volumes.first(where: { $0["name"] as? String == mount["name"] as? String }),
+                  let folder = mount["mountPath"] as? String else { continue }
+            var found: [(String, String, Int)] = []
+            if let configMap = volume["configMap"] as? [String: Any] {
+                found = files(of: configMap, kind: "ConfigMap", defaultMode: configMap["defaultMode"] as? Int ?? 0o644)
+            } else if let secret = volume["secret"] as? [String: Any] {
+                found = files(of: secret, kind: "Secret", defaultMode: secret["defaultMode"] as? Int ?? 0o644)
+            } else if let projected = volume["projected"] as? [String: Any] {
+                let mode = projected["defaultMode"] as? Int ?? 0o644
+                for source in projected["sources"] as? [[String: Any]] ?? [] {
+                    if let configMap = source["configMap"] as? [String: Any] { found += files(of: configMap, kind: "ConfigMap", defaultMode: mode) }
+                    if let secret = source["secret"] as? [String: Any] { found += files(of: secret, kind: "Secret", defaultMode: mode) }
+                }
+            }
+            for (path, text, mode) in found { result[folder + "/" + path] = (text, UInt16(mode)) }
+        }
+        return result
+    }
+
+    /// docs/configuration.md's table of file keys lists exactly the keys a configuration file may hold, each
+    /// with its scope and variable as ConfigVariable says.
+    @Test func fileKeyTableListsExactlyTheKeysTheCodeAccepts() throws {
+        let rows = Self.table(try Self.read("docs/configuration.md"), header: "| Key | Scope | Variable |")
+        let documented = rows.map { Self.code($0[0]) }
+        let accepted = ConfigVariable.allCases.compactMap(\.fileKey) + ["name", "tunnels", "defaults"]
+        #expect(Set(documented).subtracting(accepted).isEmpty, "documented but not accepted: \(Set(documented).subtracting(accepted))")
+        #expect(Set(accepted).subtracting(documented).isEmpty, "accepted but not documented: \(Set(accepted).subtracting(documented))")
+        #expect(documented.count == Set(documented).count, "a key is listed twice")
+        for row in rows {
+            guard let variable = ConfigVariable(fileKey: Self.code(row[0])) else { continue }
+            #expect(row[1] == variable.scope.rawValue, "\(row[0]): scope \(row[1]), the code says \(variable.scope.rawValue)")
+            #expect(Self.code(row[2]) == variable.rawValue, "\(row[0]): variable \(row[2]), the code says \(variable.rawValue)")
+        }
+        #expect(ConfigVariable.allCases.filter { $0.scope == .environment }.allSatisfy { $0.fileKey == nil })
+    }
+
+    /// The per-tunnel behaviour table: the values each key takes are the code's choices, and the defaults
+    /// are what a tunnel that sets none of them gets.
+    @Test func behaviourTableShowsTheCodesChoicesAndDefaults() throws {
+        let rows = Self.table(try Self.read("docs/configuration.md"), header: "| Key | Values | Default")
+        let byKey = Dictionary(rows.map { (Self.code($0[0]), $0) }) { first, _ in first }
+        #expect(Set(byKey.keys) == ["role", "dpd_delay", "dpd_timeout", "dpd_action", "start_action", "close_action", "keyingtries"])
+        #expect(byKey.keys.allSatisfy { ConfigVariable(fileKey: $0) != nil })
+        #expect(Self.codes(byKey["role"]?[1] ?? "") == TunnelBehaviour.Role.allCases.map(\.rawValue))
+        #expect(Self.codes(byKey["dpd_action"]?[1] ?? "") == TunnelBehaviour.DPDAction.allCases.map(\.rawValue))
+        #expect(Self.codes(byKey["start_action"]?[1] ?? "") == TunnelBehaviour.StartAction.allCases.map(\.rawValue))
+        #expect(Self.codes(byKey["close_action"]?[1] ?? "") == TunnelBehaviour.CloseAction.allCases.map(\.rawValue))
+        // A tunnel that sets none of them, as the file reads it.
+        let yaml = "tunnels:\n  - {name: t, localip: 192.0.2.1, remoteip: 192.0.2.2, localnet: 10.1.0.0/16, remotenet: 10.2.0.0/16, psk: docs-behaviour-key-0123456789}\n"
+        let loaded = try GatewayConfig.load(environment: ["IPSEC_CONFIG_FILE": "/g.yaml"], files: FileAccess(read: { _ in yaml }))
+        let tunnel = try #require(loaded.config.tunnels.first)
+        let defaults = tunnel.behaviour
+        func documentedDefault(_ key: String) -> String? { Self.codes(byKey[key]?[2] ?? "").first }
+        #expect(documentedDefault("role") == defaults.role.rawValue)
+        #expect(documentedDefault("dpd_delay").flatMap(Lifetime.init) == defaults.dpdDelay)
+        #expect(defaults.dpdTimeout == nil && byKey["dpd_timeout"]?[2].contains("strongSwan") == true)
+        #expect(documentedDefault("dpd_action") == defaults.dpdAction.rawValue)
+        #expect(documentedDefault("start_action") == tunnel.effectiveStartAction.rawValue)
+        #expect(documentedDefault("close_action") == defaults.closeAction.rawValue)
+        #expect(documentedDefault("keyingtries") == String(defaults.keyingTries))
+    }
+
+    /// Every YAML example in the documentation is a configuration file that loads without a problem or a
+    /// warning: each ```yaml block of the Markdown pages, and each configuration a ConfigMap under
+    /// docs/kubernetes holds. A key file an example names is served with a strong key, readable by its owner only.
+    @Test func yamlExamplesInTheDocsLoad() throws {
+        let docs = Self.root.appendingPathComponent("docs")
+        let paths = try #require(FileManager.default.subpaths(atPath: docs.path)).sorted()
+        var examples: [(place: String, yaml: String)] = []
+        for page in paths.filter({ $0.hasSuffix(".md") }).map({ "docs/" + $0 }) + ["README.md"] {
+            for (index, block) in Self.fencedBlocks(try Self.read(page), language: "yaml").enumerated() {
+                examples.append(("\(page), YAML example \(index + 1)", block))
+            }
+        }
+        #expect(examples.filter { $0.place.hasPrefix("docs/configuration.md") }.count >= 2, "the complete example and the policy-based one")
+        for file in paths.filter({ $0.hasSuffix(".yaml") }) {
+            let document = try #require(try Yams.load(yaml: try Self.read("docs/" + file)) as? [String: Any], "\(file) does not parse")
+            if document["kind"] == nil { examples.append(("docs/\(file)", try Self.read("docs/" + file))); continue }
+            for (key, value) in document["data"] as? [String: Any] ?? [:] where key.hasSuffix(".yaml") {
+                examples.append(("docs/\(file), \(key)", try #require(value as? String)))
+            }
+        }
+        #expect(examples.contains { $0.place.hasPrefix("docs/kubernetes/") }, "a ConfigMap holds a configuration file")
+        for (place, yaml) in examples {
+            let path = "/etc/vnf-ipsec/gateway.yaml"
+            let files = FileAccess(read: { $0 == path ? yaml : "example-key-for-\($0)\n" }, permissions: { _ in 0o400 })
+            do {
+                let loaded = try GatewayConfig.load(environment: ["IPSEC_CONFIG_FILE": path], files: files)
+                #expect(loaded.warnings.isEmpty, "\(place): \(loaded.warnings)")
+                #expect(!loaded.config.tunnels.isEmpty, "\(place)")
+            } catch {
+                Issue.record("\(place) does not load: \(error)")
+            }
+        }
     }
 
     @Test func architecturePageShowsTheCompiledEmbeddingExample() throws {
@@ -147,11 +314,16 @@ import Yams
         let targets = all.filter { ["regular", "executable"].contains($0["type"] as? String) && ($0["name"] as? String) != "TestSupport" }
         let modules = Set(all.filter { ["regular", "executable", "system"].contains($0["type"] as? String) }.compactMap { $0["name"] as? String })
         let page = try Self.read("docs/architecture.md")
+        let packages = Dictionary(Self.table(page, header: "| Target | Packages |").map { ($0[0], Self.codes($0[1])) }) { first, _ in first }
+        #expect(!packages.isEmpty, "docs/architecture.md has no table of packages")
         for target in targets {
             let name = try #require(target["name"] as? String)
             #expect(page.contains("\n## \(name)\n"), "docs/architecture.md has no section for \(name)")
             let dependencies = (target["dependencies"] as? [[String: Any]] ?? []).compactMap { ($0["byName"] as? [Any])?.first as? String }
                 .filter(modules.contains)
+            // Products of other packages are not drawn: the table of packages names them per target.
+            let products = Set((target["dependencies"] as? [[String: Any]] ?? []).compactMap { ($0["product"] as? [Any])?.first as? String })
+            #expect(Set(packages[name] ?? []) == products, "\(name): the packages table shows \(packages[name] ?? []), Package.swift says \(products.sorted())")
             // In the diagram a target's dependencies are the lines indented one level below it.
             let lines = page.split(separator: "\n").map(String.init)
             guard let at = lines.firstIndex(where: { $0.contains("── \(name) ") || $0.hasSuffix("── \(name)") || $0.hasPrefix("    \(name) ") }) else {
