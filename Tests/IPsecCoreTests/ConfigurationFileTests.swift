@@ -223,6 +223,21 @@ import Testing
         #expect(loaded.config.tunnels.map(\.name) == ["east", "west"] && loaded.config.source == .file("/etc/gw/gateway.yaml"))
     }
 
+    @Test func manualModeAndAConfigurationFileDoNotMix() {
+        #expect(throws: ConfigurationErrors.self) { try Self.load(Self.two(), environment: ["IPSEC_USE_MANUAL_CONFIG": "yes"]) }
+    }
+
+    @Test func anEnvFileBesideTheConfigurationFileIsNotReadAndSaysSo() throws {
+        let loaded = try Self.load(Self.two(), environment: ["ENVFILE": "/site.env"])
+        #expect(loaded.warnings.contains { $0.variable == "ENVFILE" && $0.message.contains("is ignored") }, "\(loaded.warnings)")
+    }
+
+    @Test func switchesInTheFileAreYesOrNoWithoutUpstreamsWarning() throws {
+        let loaded = try Self.load("debug: no\nmanual_charon: off\n" + Self.two())
+        #expect(!loaded.config.debug && loaded.config.charonSettings == .generated && loaded.warnings.isEmpty, "\(loaded.warnings)")
+        #expect(try Self.load("debug: yes\n" + Self.two()).config.debug)
+    }
+
     @Test func initReadsOnlyTheTunnelsWithAVTI() throws {
         let yaml = Self.two([:], ["vti_key": nil, "vti_staticroutes": nil, "localnet": "172.16.0.0/16"])
         let loaded = try Self.load(yaml, purpose: .vtiOnly)

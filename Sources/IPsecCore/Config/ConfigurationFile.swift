@@ -30,9 +30,15 @@ enum ConfigurationFile {
             && name.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0)) }
     }
 
+    /// - Parameter viaEnvFile: the path came from ENVFILE (which was read), not from the environment.
     static func load(path: String, environment: [String: String], purpose: GatewayConfig.Purpose,
-                     files: FileAccess) throws(ConfigurationErrors) -> LoadedConfiguration {
+                     files: FileAccess, viaEnvFile: Bool = false) throws(ConfigurationErrors) -> LoadedConfiguration {
         var file = Parse(path: path)
+        if let manual = environment[ConfigVariable.useManualConfig.rawValue], !manual.trimmingSpaces.isEmpty,
+           ConfigurationReader.boolean(manual.trimmingSpaces) != false {
+            throw ConfigurationErrors([ConfigurationProblem(ConfigVariable.useManualConfig, value: manual,
+                expected: "cannot be combined with IPSEC_CONFIG_FILE: manual mode runs the mounted ipsec.conf, a configuration file describes the tunnels itself; unset one")], source: path)
+        }
         let text: String
         do {
             text = try files.read(path)
@@ -81,7 +87,7 @@ enum ConfigurationFile {
         var config = reader.gatewaySettings()
         config.source = .file(path)
         var problems = file.problems + reader.problems
-        var warnings = reader.warnings + Self.ignoredEnvironment(environment)
+        var warnings = reader.warnings + Self.ignoredEnvironment(environment, viaEnvFile: viaEnvFile)
         let folder = (path as NSString).deletingLastPathComponent
 
         for (index, node) in tunnelNodes.enumerated() {
@@ -134,10 +140,16 @@ enum ConfigurationFile {
 
     /// With a configuration file, the tunnel variables in the environment are not read: say so, so that
     /// an operator who set both is not surprised.
-    static func ignoredEnvironment(_ environment: [String: String]) -> [ConfigurationWarning] {
-        ConfigVariable.allCases.filter { $0.scope != .environment && !(environment[$0.rawValue] ?? "").isEmpty }.map {
+    static func ignoredEnvironment(_ environment: [String: String], viaEnvFile: Bool) -> [ConfigurationWarning] {
+        var warnings = ConfigVariable.allCases.filter { $0.scope != .environment && !(environment[$0.rawValue] ?? "").isEmpty }.map {
             ConfigurationWarning(variable: $0.rawValue, message: "is ignored: IPSEC_CONFIG_FILE is set and the file decides (its key is \($0.fileKey ?? ""))")
         }
+        // ENVFILE is read first and may be what names the file; set beside IPSEC_CONFIG_FILE it is not read.
+        if !viaEnvFile, !(environment[ConfigVariable.envFile.rawValue] ?? "").trimmingSpaces.isEmpty {
+            warnings.append(ConfigurationWarning(variable: ConfigVariable.envFile.rawValue,
+                message: "is ignored: IPSEC_CONFIG_FILE is set in the environment, and the file decides"))
+        }
+        return warnings
     }
 
     static func describe(_ error: YamlError) -> String {

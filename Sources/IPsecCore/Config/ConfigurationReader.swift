@@ -97,6 +97,8 @@ struct ConfigurationReader {
     /// Upstream's "set to anything to enable" switches (IPSEC_USE_MANUAL_CONFIG, IPSEC_MANUAL_CHARON, DEBUG).
     /// An explicit no/false/0/off disables, where upstream would have enabled; the warning says so.
     mutating func presenceSwitch(_ variable: ConfigVariable) -> Bool {
+        // A configuration file never had upstream's rule: there a switch is yes or no like any other.
+        if case .file = naming { return flag(variable, default: false) }
         guard let text = nonEmpty(variable) else { return false }
         if Self.boolean(text) == false {
             warn(variable, "\"\(text)\" is read as off (the upstream image enabled this switch for any non-empty value)")

@@ -39,7 +39,7 @@ extension GatewayConfig {
             // would only bury the one real problem.
             if !reader.problems.isEmpty { throw ConfigurationErrors(reader.problems, warnings: reader.warnings) }
             if let path = reader.nonEmpty(.configFile) {
-                return try ConfigurationFile.load(path: path, environment: reader.values, purpose: purpose, files: files)
+                return try ConfigurationFile.load(path: path, environment: reader.values, purpose: purpose, files: files, viaEnvFile: true)
             }
         }
         reader.warnUnknownVariables()

@@ -31,7 +31,7 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     }
 
     /// Where the tunnels' strongSwan configuration comes from (upstream's IPSEC_USE_MANUAL_CONFIG).
-    public enum Mode: Sendable, Hashable, Codable {
+    public enum Mode: String, Sendable, Hashable, Codable {
         /// Rendered from the tunnels' values and loaded over VICI: upstream's default.
         case generated
         /// Upstream's manual mode: the mounted ipsec.conf and ipsec.secrets, run by strongSwan's starter;
@@ -40,7 +40,7 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     }
 
     /// Who writes charon's settings (upstream's IPSEC_MANUAL_CHARON), in either mode.
-    public enum CharonSettings: Sendable, Hashable, Codable {
+    public enum CharonSettings: String, Sendable, Hashable, Codable {
         /// vnf-ipsec's strongswan.conf (plugins, logging, interfaces, routes).
         case generated
         /// charon reads /etc/strongswan.conf, which includes a mounted /etc/strongswan.d/charon.conf.
@@ -52,6 +52,20 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
         case environment
         /// A configuration file (IPSEC_CONFIG_FILE or `--config`).
         case file(String)
+
+        /// `{"kind": "environment"}` or `{"kind": "file", "path": …}`: plain keys for tools reading `check --json`.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Key.self)
+            switch self {
+            case .environment:
+                try container.encode("environment", forKey: .kind)
+            case .file(let path):
+                try container.encode("file", forKey: .kind)
+                try container.encode(path, forKey: .path)
+            }
+        }
+
+        private enum Key: CodingKey { case kind, path }
     }
 
     /// Upstream's manual mode: the mounted files decide.
