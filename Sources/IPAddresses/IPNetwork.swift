@@ -46,10 +46,25 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return IPNetwork(address: IPAddress(bytes: bytes)!, prefixLength: prefixLength)!
     }
 
-    /// Whether `other` lies inside this network.
+    /// Whether `other` lies inside this network. Compared byte by byte under the prefix, allocating
+    /// nothing: validation asks this for every pair of many tunnels' networks.
     public func contains(_ other: IPAddress) -> Bool {
-        guard other.isIPv6 == address.isIPv6, let network = IPNetwork(address: other, prefixLength: prefixLength) else { return false }
-        return network.masked.address == masked.address
+        guard other.isIPv6 == address.isIPv6 else { return false }
+        var remaining = prefixLength
+        var index = 0
+        while remaining > 0 {
+            let bits = min(8, remaining)
+            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
+            if address.bytes[index] & mask != other.bytes[index] & mask { return false }
+            remaining -= bits
+            index += 1
+        }
+        return true
+    }
+
+    /// Whether the two networks share any address: the shorter prefix contains the other's address.
+    public func overlaps(_ other: IPNetwork) -> Bool {
+        prefixLength <= other.prefixLength ? contains(other.address) : other.contains(address)
     }
 
     public var description: String { "\(address)/\(prefixLength)" }

@@ -70,9 +70,12 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
 
     /// The variable a configuration file's key stands for.
     public init?(fileKey: String) {
-        guard let variable = Self.allCases.first(where: { $0.fileKey == fileKey }) else { return nil }
+        guard let variable = Self.byFileKey[fileKey] else { return nil }
         self = variable
     }
+
+    /// Built once: a file of many tunnels looks up every key of every tunnel.
+    private static let byFileKey = Dictionary(uniqueKeysWithValues: allCases.compactMap { variable in variable.fileKey.map { ($0, variable) } })
 
     /// The variable whose name is closest to `unknown` (edit distance), when it is close enough to be a typo.
     public static func closest(to unknown: String) -> ConfigVariable? {

@@ -1,58 +1,127 @@
 extension GatewayConfig {
     /// What each tunnel allows on its own but two tunnels of one gateway cannot do together: each problem
     /// names every tunnel involved.
+    ///
+    /// Every pair of tunnels is compared, so what is compared is derived once per tunnel first (a
+    /// thousand tunnels are half a million pairs).
     public func crossTunnelProblems() -> [ConfigurationProblem] {
         guard !isManual else { return [] }
         var problems: [ConfigurationProblem] = []
         func fail(_ subject: String, _ message: String) {
             problems.append(ConfigurationProblem(name: subject, value: nil, expected: message))
         }
-        func both(_ a: TunnelConfig, _ b: TunnelConfig) -> String { "tunnels \(a.name) and \(b.name)" }
+        let facts = tunnels.map(TunnelFacts.init)
+        func both(_ a: Int, _ b: Int) -> String { "tunnels \(facts[a].name) and \(facts[b].name)" }
 
         var byName: [String: Int] = [:]
-        for (index, tunnel) in tunnels.enumerated() {
+        var byKey: [UInt32: Int] = [:]
+        var byPeerAndSelectors: [TunnelFacts.PeerAndSelectors: Int] = [:]
+        for (index, tunnel) in facts.enumerated() {
             if let first = byName[tunnel.name] {
                 fail("tunnel \(tunnel.name)", "the name is used by tunnels[\(first)] and tunnels[\(index)]; each tunnel needs its own (it is charon's connection name)")
-            } else {
-                byName[tunnel.name] = index
+                continue
+            }
+            byName[tunnel.name] = index
+            if let key = tunnel.vtiKey {
+                if let first = byKey[key] {
+                    fail(both(first, index), "share vti_key \(key): each route-based tunnel needs its own key (its interface vti\(key) and its SAs' mark)")
+                } else {
+                    byKey[key] = index
+                }
+            }
+            if let peer = tunnel.peerAndSelectors {
+                if let first = byPeerAndSelectors[peer] {
+                    fail(both(first, index), "are the same peer (\(peer.remote)) with the same traffic selectors: charon cannot tell which tunnel an SA belongs to")
+                } else {
+                    byPeerAndSelectors[peer] = index
+                }
             }
         }
-        let routeBased = tunnels.filter { $0.vti != nil }, policyBased = tunnels.filter { $0.vti == nil }
+        let routeBased = facts.filter(\.isRouteBased), policyBased = facts.filter { !$0.isRouteBased }
         if !routeBased.isEmpty, !policyBased.isEmpty {
-            fail("tunnels " + (routeBased.prefix(1) + policyBased.prefix(1)).map(\.name).joined(separator: " and "),
+            fail("tunnels \(routeBased[0].name) and \(policyBased[0].name)",
                  "mix route-based (vti_key: \(routeBased.map(\.name).joined(separator: ", "))) and policy-based (\(policyBased.map(\.name).joined(separator: ", "))) tunnels; one gateway runs one kind, because charon's route installation is global (a VTI gateway turns it off)")
         }
-        for (i, a) in tunnels.enumerated() {
-            for b in tunnels[(i + 1)...] where a.name != b.name {
-                if let keyA = a.vti?.key, keyA == b.vti?.key {
-                    fail(both(a, b), "share vti_key \(keyA): each route-based tunnel needs its own key (its interface vti\(keyA) and its SAs' mark)")
-                }
-                if let routeA = a.vti?.staticRoutes.first(where: { ra in b.vti?.staticRoutes.contains { $0.overlaps(ra) } ?? false }),
-                   let routeB = b.vti?.staticRoutes.first(where: { $0.overlaps(routeA) }) {
-                    fail(both(a, b), "route overlapping networks into two VTIs (\(routeA) and \(routeB)): which tunnel carries the traffic would depend on prefix lengths and order; give each tunnel its own remote networks")
-                }
-                if let p2pA = a.vti?.localAddress, let p2pB = b.vti?.localAddress, p2pA.overlaps(p2pB) {
-                    fail(both(a, b), "have overlapping VTI addresses (\(p2pA) and \(p2pB)); each VTI needs its own point-to-point subnet")
-                }
-                if a.vti == nil, b.vti == nil,
-                   let remote = a.remoteTrafficSelectors.first(where: { ra in b.remoteTrafficSelectors.contains { $0.overlaps(ra) } }),
-                   a.localTrafficSelectors.isEmpty && b.localTrafficSelectors.isEmpty ? a.local == b.local
-                       : a.localTrafficSelectors.contains(where: { la in b.localTrafficSelectors.contains { $0.overlaps(la) } }) {
-                    fail(both(a, b), "both carry traffic to \(remote) from overlapping local networks: their IPsec policies would compete and one tunnel would never carry it; give each tunnel its own remote networks")
-                }
-                if a.remote != .any, a.remote == b.remote, a.local == b.local,
-                   Set(a.localTrafficSelectors) == Set(b.localTrafficSelectors), Set(a.remoteTrafficSelectors) == Set(b.remoteTrafficSelectors) {
-                    fail(both(a, b), "are the same peer (\(a.remote)) with the same traffic selectors: charon cannot tell which tunnel an SA belongs to")
-                }
-            }
+        var reported = Set<[Int]>()
+        func once(_ rule: Int, _ a: Int, _ b: Int) -> Bool { reported.insert([rule, min(a, b), max(a, b)]).inserted }
+        let routes = facts.indices.flatMap { index in facts[index].routes.map { ($0, index) } }
+        for (a, b, routeA, routeB) in Self.overlappingPairs(routes) where once(0, a, b) {
+            fail(both(min(a, b), max(a, b)), "route overlapping networks into two VTIs (\(a < b ? routeA : routeB) and \(a < b ? routeB : routeA)): which tunnel carries the traffic would depend on prefix lengths and order; give each tunnel its own remote networks")
         }
-        return problems
+        let p2p = facts.indices.compactMap { index in facts[index].p2p.map { ($0, index) } }
+        for (a, b, p2pA, p2pB) in Self.overlappingPairs(p2p) where once(1, a, b) {
+            fail(both(min(a, b), max(a, b)), "have overlapping VTI addresses (\(a < b ? p2pA : p2pB) and \(a < b ? p2pB : p2pA)); each VTI needs its own point-to-point subnet")
+        }
+        let remotes = facts.indices.filter { !facts[$0].isRouteBased }.flatMap { index in facts[index].remoteSelectors.map { ($0, index) } }
+        for (a, b, remote, _) in Self.overlappingPairs(remotes) {
+            let (x, y) = (facts[a], facts[b])
+            let localsOverlap = x.localSelectors.isEmpty && y.localSelectors.isEmpty ? x.local == y.local
+                : Self.firstOverlap(x.localSelectors, y.localSelectors) != nil
+            guard localsOverlap, once(2, a, b) else { continue }
+            fail(both(min(a, b), max(a, b)), "both carry traffic to \(remote) from overlapping local networks: their IPsec policies would compete and one tunnel would never carry it; give each tunnel its own remote networks")
+        }
+        return problems.sorted { $0.variable < $1.variable }
+    }
+
+    /// Every pair of networks of different owners that overlap, found by sorting instead of comparing
+    /// every pair: in address order (shorter prefix first at the same address) a network that contains
+    /// others comes before them, so a stack of the networks that enclose the current one holds all it
+    /// overlaps with.
+    static func overlappingPairs(_ items: [(IPNetwork, Int)]) -> [(Int, Int, IPNetwork, IPNetwork)] {
+        let sorted = items.map { (network: $0.0.masked, given: $0.0, owner: $0.1) }.sorted { a, b in
+            if a.network.address.isIPv6 != b.network.address.isIPv6 { return !a.network.address.isIPv6 }
+            if a.network.address.bytes != b.network.address.bytes { return a.network.address.bytes.lexicographicallyPrecedes(b.network.address.bytes) }
+            return a.network.prefixLength < b.network.prefixLength
+        }
+        var pairs: [(Int, Int, IPNetwork, IPNetwork)] = []
+        var enclosing: [(network: IPNetwork, given: IPNetwork, owner: Int)] = []
+        for item in sorted {
+            while let last = enclosing.last, !last.network.contains(item.network.address) {
+                enclosing.removeLast()
+            }
+            for outer in enclosing where outer.owner != item.owner {
+                pairs.append((outer.owner, item.owner, outer.given, item.given))
+            }
+            enclosing.append(item)
+        }
+        return pairs
+    }
+
+    static func firstOverlap(_ a: [IPNetwork], _ b: [IPNetwork]) -> (IPNetwork, IPNetwork)? {
+        for x in a { for y in b where x.overlaps(y) { return (x, y) } }
+        return nil
     }
 }
 
-extension IPNetwork {
-    /// Whether the two networks share any address (one contains the other).
-    func overlaps(_ other: IPNetwork) -> Bool {
-        address.isIPv6 == other.address.isIPv6 && (contains(other.address) || other.contains(address))
+/// What the cross-tunnel rules compare, derived once per tunnel.
+private struct TunnelFacts {
+    struct PeerAndSelectors: Hashable {
+        var remote: String, local: String
+        var localSelectors: Set<IPNetwork>, remoteSelectors: Set<IPNetwork>
+    }
+
+    let name: String
+    let vtiKey: UInt32?
+    let isRouteBased: Bool
+    let routes: [IPNetwork]
+    let p2p: IPNetwork?
+    let local: Endpoint
+    let localSelectors: [IPNetwork]
+    let remoteSelectors: [IPNetwork]
+    /// nil for a peer at `%any` (told apart by its identity).
+    let peerAndSelectors: PeerAndSelectors?
+
+    init(_ tunnel: TunnelConfig) {
+        name = tunnel.name
+        vtiKey = tunnel.vti?.key
+        isRouteBased = tunnel.vti != nil
+        routes = tunnel.vti?.staticRoutes ?? []
+        p2p = tunnel.vti?.localAddress
+        local = tunnel.local
+        localSelectors = tunnel.localTrafficSelectors
+        remoteSelectors = tunnel.remoteTrafficSelectors
+        peerAndSelectors = tunnel.remote == .any ? nil
+            : PeerAndSelectors(remote: tunnel.remote.description, local: tunnel.local.description,
+                               localSelectors: Set(localSelectors), remoteSelectors: Set(remoteSelectors))
     }
 }
