@@ -14,8 +14,14 @@ public enum ConfigSyntax {
     /// Letters, digits and `._:/%@+-,!`: what addresses, prefixes, names, numbers, proposals and their
     /// comma-separated lists are made of. None of these is special to either lexer outside a string.
     public static func isPlainWord(_ text: String) -> Bool {
-        !text.isEmpty && text.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (CharacterClass.alphanumerics.contains(scalar) || "._:/%@+-,!".unicodeScalars.contains(scalar))
+        // Byte by byte: every byte of a non-ASCII character is ≥ 0x80 and so not plain either.
+        !text.isEmpty && text.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+            case UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "%"), UInt8(ascii: "@"),
+                 UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ","), UInt8(ascii: "!"): true
+            default: false
+            }
         }
     }
 
@@ -38,9 +44,5 @@ public enum ConfigSyntax {
     /// A value as written after `key =` (settings) or `key=` (ipsec.conf): plain words bare, all else quoted.
     public static func value(_ text: String) -> String {
         isPlainWord(text) ? text : quoted(text)
-    }
-
-    private enum CharacterClass {
-        static let alphanumerics = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".unicodeScalars)
     }
 }

@@ -47,21 +47,37 @@ public struct SettingsTree: Sendable, Hashable {
     /// `<redacted>` marker unless `showSecrets` is set.
     public func rendered(showSecrets: Bool = false, indent: Int = 0) -> String {
         var out = ""
+        render(into: &out, showSecrets: showSecrets, indent: indent)
+        return out
+    }
+
+    /// Appends to one string: a file of a thousand tunnels is built without intermediate copies.
+    func render(into out: inout String, showSecrets: Bool, indent: Int) {
         let pad = String(repeating: " ", count: indent * 4)
         for (key, value) in entries {
+            out += pad
+            out += key
             switch value {
             case .text(let text):
-                out += "\(pad)\(key) = \(ConfigSyntax.value(text))\n"
+                out += " = "
+                out += ConfigSyntax.value(text)
+                out += "\n"
             case .list(let items):
                 // One value: strongSwan splits it on commas after parsing (items never hold commas).
-                out += "\(pad)\(key) = \(ConfigSyntax.value(items.joined(separator: ",")))\n"
+                out += " = "
+                out += ConfigSyntax.value(items.joined(separator: ","))
+                out += "\n"
             case .secret(let literal):
-                out += "\(pad)\(key) = \(showSecrets ? literal : "<redacted>")\n"
+                out += " = "
+                out += showSecrets ? literal : "<redacted>"
+                out += "\n"
             case .section(let child):
-                out += "\(pad)\(key) {\n" + child.rendered(showSecrets: showSecrets, indent: indent + 1) + "\(pad)}\n"
+                out += " {\n"
+                child.render(into: &out, showSecrets: showSecrets, indent: indent + 1)
+                out += pad
+                out += "}\n"
             }
         }
-        return out
     }
 
 }
