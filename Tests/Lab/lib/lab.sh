@@ -155,3 +155,96 @@ finish() {
     if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
     echo "scenario passed"; exit 0
 }
+
+# ---- Any number of sites (hub and spoke, several tunnels per gateway). The helpers above stay for the
+# two-site topology; these take the site and its configuration file by name.
+
+# wan_switch ADDR SITE:IF ...: a namespace `wan` holding a bridge that plays the Internet; each SITE gets
+# interface IF on it with address ADDR-prefix plus its own host part, e.g. `wan_switch 192.0.2 hub:wanH.1
+# spoke1:wan1.2` gives hub 192.0.2.1/24 on wanH and spoke1 192.0.2.2/24 on wan1. Sites need not exist yet.
+wan_switch() {
+    prefix=$1; shift
+    ip netns list | grep -qw wan || ns wan
+    /tmp/modprobe bridge 2>/dev/null
+    ip -n wan link show br0 >/dev/null 2>&1 || ip -n wan link add br0 type bridge
+    ip -n wan link set br0 up
+    for spec in "$@"; do
+        site=${spec%%:*}; rest=${spec#*:}; ifname=${rest%.*}; host=${rest##*.}
+        ip netns list | grep -qw "$site" || ns "$site"
+        ip link add "$ifname" netns "$site" type veth peer name "p-$site" netns wan
+        ip -n wan link set "p-$site" master br0 up
+        ip -n "$site" addr add "$prefix.$host/24" dev "$ifname"
+        ip -n "$site" link set "$ifname" up
+        ip netns exec "$site" sysctl -qw net.ipv4.ip_forward=1
+    done
+}
+
+# lan SITE IF GATEWAY/LEN HOSTNS HOSTADDR: a LAN host namespace HOSTNS (eth0 = HOSTADDR, same prefix length)
+# behind SITE's interface IF (address GATEWAY), default route through SITE.
+lan() {
+    site=$1 ifname=$2 gw=$3 host=$4 addr=$5
+    ip netns list | grep -qw "$host" || ns "$host"
+    ip link add "$ifname" netns "$site" type veth peer name eth0 netns "$host"
+    ip -n "$site" addr add "$gw" dev "$ifname"
+    ip -n "$host" addr add "$addr/${gw#*/}" dev eth0
+    ip -n "$site" link set "$ifname" up; ip -n "$host" link set eth0 up
+    ip -n "$host" route add default via "${gw%/*}"
+}
+
+# init_config SITE FILE: `vnf-ipsec init --config FILE` in SITE's namespace (the init container).
+init_config() { ip netns exec "$1" "$VNF" init --config "$2" >> "/tmp/$1.log" 2>&1; }
+
+# start_config SITE FILE [ARGS...]: `vnf-ipsec run --config FILE` as SITE's entrypoint, like start_site
+# (own mount namespace, private /run; MOUNTS_<SITE> runs there first).
+start_config() {
+    site=$1 file=$2; shift 2
+    eval "mounts=\${MOUNTS_$site:-}"
+    ip netns exec "$site" unshare -m sh -c "
+        mount -t tmpfs tmpfs /run
+        $mounts
+        echo \$\$ > /tmp/$site.pid
+        exec '$VNF' run --config '$file' $*" >> "/tmp/$site.log" 2>&1 &
+    echo $! > "/tmp/$site.job"
+    for i in $(seq 50); do [ -s "/tmp/$site.pid" ] && break; sleep 0.05; done
+}
+
+# keyed_spis NS A B: the SPIs of NS's keyed ESP SAs between addresses A and B (either direction), sorted.
+# Larval ACQUIRE states (no algorithm line) are not SAs.
+keyed_spis() {
+    ip -n "$1" xfrm state | awk -v a="$2" -v b="$3" '
+        /^src / { if (spi != "" && keyed) print spi; spi = ""; keyed = 0; ours = (($2 == a && $4 == b) || ($2 == b && $4 == a)); next }
+        ours && /^\tproto esp spi/ { spi = $4 }
+        ours && /^\t(aead|enc|auth|auth-trunc) / { keyed = 1 }
+        END { if (spi != "" && keyed) print spi }' | sort
+}
+
+# kill_site SITE: SIGKILL to everything in SITE's network namespace (vnf-ipsec and charon), as a crash or
+# a power cut would; the site's kernel state stays.
+kill_site() {
+    for p in $(ip netns pids "$1"); do kill -KILL "$p" 2>/dev/null; done
+    rm -f "/tmp/$1.pid"
+}
+
+# diagnose SITE...: what diagnostics prints, for the named sites.
+diagnose() {
+    echo "==== diagnostics ===="
+    for s in "$@"; do
+        echo "---- $s: log (last 60 lines)"; tail -60 /tmp/$s.log 2>/dev/null
+        echo "---- $s: status"; [ -s /tmp/$s.pid ] && status_of $s 2>&1 | head -30
+        echo "---- $s: ip xfrm state"; ip -n $s -s xfrm state 2>&1 | head -60
+        echo "---- $s: ip xfrm policy"; ip -n $s xfrm policy 2>&1 | head -40
+        echo "---- $s: routes"; ip -n $s route show table all 2>&1 | grep -v "^local\|^broadcast\|^multicast" | head -30
+        echo "---- $s: links"; ip -n $s -d link show 2>&1 | head -40
+    done
+}
+
+# finish_sites SITE...: finish for the named sites (logs copied to the results, SIGTERM to those running).
+finish_sites() {
+    [ "$failures" -gt 0 ] && diagnose "$@"
+    for s in "$@"; do cp /tmp/$s.log "$OUT/" 2>/dev/null; done
+    for s in "$@"; do [ -s /tmp/$s.pid ] && kill -TERM "$(site_pid $s)" 2>/dev/null; done
+    wait
+    sleep 0.5
+    if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
+    echo "scenario passed"; exit 0
+}
