@@ -184,7 +184,7 @@ public final class Gateway: Service, Sendable {
         }
         do {
             let handle = try NetlinkHandle()
-            var removed = 0
+            var removed: [String: Int] = [:]
             // Twice at most: a second look catches an SA that was being changed while the first pass ran.
             for pass in 1 ... 2 {
                 let stale = try handle.xfrmStates().filter { between($0.source, $0.destination) }
@@ -193,7 +193,9 @@ public final class Gateway: Service, Sendable {
                 for sa in stale {
                     do {
                         try handle.xfrmStateDelete(sa)
-                        removed += 1
+                        // Counted by endpoint pair, whichever way the SA points.
+                        let ends = [sa.source, sa.destination].sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+                        removed["\(ends[0]) and \(ends[1])", default: 0] += 1
                     } catch where error.kind == .notFound {
                         // Gone already (expired, or deleted with its pair).
                     } catch {
@@ -201,7 +203,9 @@ public final class Gateway: Service, Sendable {
                     }
                 }
             }
-            if removed > 0 { logger.notice("removed \(removed) SAs an earlier charon left between this gateway's tunnel endpoints") }
+            for (pair, count) in removed.sorted(by: { $0.key < $1.key }) {
+                logger.notice("removed \(count) SAs an earlier charon left between \(pair)")
+            }
         } catch {
             logger.warning("could not check for SAs left by an earlier charon: \(error)")
         }
