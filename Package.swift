@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "VICI", targets: ["VICI"]),
         .library(name: "NetlinkKit", targets: ["NetlinkKit"]),
         .library(name: "GatewayRuntime", targets: ["GatewayRuntime"]),
+        .library(name: "Observability", targets: ["Observability"]),
         .executable(name: "vnf-ipsec", targets: ["vnf-ipsec"]),
     ],
     dependencies: [
@@ -19,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // libmnl from Debian's libmnl-dev, plus static-inline shims for the kernel header macros
@@ -47,12 +50,28 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // What a running gateway tells the outside: Prometheus metrics (strongSwan's SAs with the exporter
+        // names dashboards know, and the gateway's own), liveness and readiness over HTTP (SwiftNIO), and
+        // JSON log lines. Reads the gateway; changes nothing.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "GatewayRuntime", "IPsecCore", "VICI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "vnf-ipsec",
             dependencies: [
                 "IPsecCore",
                 "VICI",
                 "GatewayRuntime",
+                "Observability",
                 "NetlinkKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

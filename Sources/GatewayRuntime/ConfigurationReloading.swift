@@ -25,6 +25,9 @@ public struct ConfigurationStatus: Sendable, Codable, Equatable {
     /// When the running configuration was loaded (ISO 8601).
     public var loadedAt: String
     public var lastReload: ReloadOutcome?
+    /// Reloads applied (or found nothing to change) and refused or failed, since `run` started.
+    public var reloads = 0
+    public var failedReloads = 0
 
     public struct ReloadOutcome: Sendable, Codable, Equatable {
         public var at: String
@@ -34,6 +37,14 @@ public struct ConfigurationStatus: Sendable, Codable, Equatable {
         /// What was done, or why nothing was (every problem of a refused file).
         public var summary: String
         public var problems: [String]
+    }
+
+    /// The status of `config` loaded now, keeping `previous`'s reload counts.
+    public init(_ config: GatewayConfig, counting previous: ConfigurationStatus) {
+        self.init(config)
+        reloads = previous.reloads
+        failedReloads = previous.failedReloads
+        lastReload = previous.lastReload
     }
 
     public init(_ config: GatewayConfig, at date: Date = Date()) {

@@ -90,6 +90,8 @@ extension Gateway {
             new.debug = old.debug
             new.setRouteDefaultTable = old.setRouteDefaultTable
             new.charonSettings = old.charonSettings
+            new.metricsListen = old.metricsListen
+            new.logFormat = old.logFormat
             change = ConfigurationChange(from: old, to: new)
         }
         recordFingerprint(of: new)
@@ -103,7 +105,10 @@ extension Gateway {
             try prepareKernel(for: change)
             try await backend.apply(change, config: new)
             cleanUpKernel(after: change)
-            state.withLock { $0.config = new; $0.status = ConfigurationStatus(new) }
+            state.withLock { state in
+                state.config = new
+                state.status = ConfigurationStatus(new, counting: state.status)
+            }
             let summary = Self.summary(change)
             logger.notice("reloaded (\(reason)): \(summary)")
             finishReload(reason: reason, succeeded: true, summary: summary, problems: [])
@@ -128,6 +133,7 @@ extension Gateway {
         state.withLock {
             $0.status.lastReload = ConfigurationStatus.ReloadOutcome(at: Date().formatted(.iso8601), reason: reason, succeeded: succeeded,
                                                                      summary: summary, problems: problems)
+            if succeeded { $0.status.reloads += 1 } else { $0.status.failedReloads += 1 }
         }
         writeStatusFile()
     }

@@ -58,6 +58,9 @@ public final class Gateway: Service, Sendable {
     /// The configuration running now.
     public var config: GatewayConfig { state.withLock { $0.config } }
 
+    /// What `status` and the metrics tell about it: where it came from, when, and how reloads went.
+    public var configurationStatus: ConfigurationStatus { state.withLock { $0.status } }
+
     /// Asks the running gateway to read its configuration again and apply the difference. Requests that
     /// arrive while one is served collapse into one.
     public func reload(because reason: String) {

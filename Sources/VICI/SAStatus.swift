@@ -14,7 +14,16 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
     public var pseudoRandomFunction: String?
     public var keyExchange: String?
     public var natDetected: Bool
+    /// Which NAT situation charon saw (`nat-local`, `nat-remote`, `nat-fake`); `natDetected` is any of them.
+    public var natLocal: Bool
+    public var natRemote: Bool
+    public var natFake: Bool
+    /// This side started the IKE_SA.
+    public var initiator: Bool
     public var establishedSeconds: Int?
+    /// Seconds until charon rekeys or reauthenticates the IKE_SA.
+    public var rekeySeconds: Int?
+    public var reauthSeconds: Int?
     public var children: [ChildSAStatus]
 
     public init(name: String, _ section: VICIMessage) {
@@ -31,7 +40,13 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
         pseudoRandomFunction = section.string("prf-alg")
         keyExchange = section.string("dh-group")
         natDetected = section.string("nat-any") == "yes"
+        natLocal = section.string("nat-local") == "yes"
+        natRemote = section.string("nat-remote") == "yes"
+        natFake = section.string("nat-fake") == "yes"
+        initiator = section.string("initiator") == "yes"
         establishedSeconds = section.string("established").flatMap { Int($0) }
+        rekeySeconds = section.string("rekey-time").flatMap { Int($0) }
+        reauthSeconds = section.string("reauth-time").flatMap { Int($0) }
         children = section.section("child-sas")?.entries.compactMap { entry in
             guard case .section(let child) = entry.value else { return nil }
             return ChildSAStatus(child)
@@ -47,6 +62,7 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
 /// A CHILD_SA (the ESP SA pair) as `list-sa` describes it.
 public struct ChildSAStatus: Sendable, Hashable, Codable {
     public var name: String
+    public var uniqueID: String?
     /// INSTALLED, REKEYING, REKEYED, DELETING, … — only INSTALLED carries traffic.
     public var state: String
     public var mode: String?
@@ -60,11 +76,18 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
     public var bytesOut: UInt64
     public var packetsOut: UInt64
     public var installedSeconds: Int?
+    /// Seconds until rekeying and until the hard lifetime ends.
+    public var rekeySeconds: Int?
+    public var lifetimeSeconds: Int?
+    /// Seconds since the last packet in and out (absent before the first).
+    public var lastInSeconds: Int?
+    public var lastOutSeconds: Int?
     public var localTrafficSelectors: [String]
     public var remoteTrafficSelectors: [String]
 
     public init(_ section: VICIMessage) {
         name = section.string("name") ?? "?"
+        uniqueID = section.string("uniqueid")
         state = section.string("state") ?? "UNKNOWN"
         mode = section.string("mode")
         protocolName = section.string("protocol")
@@ -77,6 +100,10 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
         bytesOut = section.string("bytes-out").flatMap { UInt64($0) } ?? 0
         packetsOut = section.string("packets-out").flatMap { UInt64($0) } ?? 0
         installedSeconds = section.string("install-time").flatMap { Int($0) }
+        rekeySeconds = section.string("rekey-time").flatMap { Int($0) }
+        lifetimeSeconds = section.string("life-time").flatMap { Int($0) }
+        lastInSeconds = section.string("use-in").flatMap { Int($0) }
+        lastOutSeconds = section.string("use-out").flatMap { Int($0) }
         localTrafficSelectors = section.list("local-ts")
         remoteTrafficSelectors = section.list("remote-ts")
     }

@@ -6,6 +6,7 @@ import GatewayRuntime
 import IPsecCore
 import VICI
 import Logging
+import Observability
 import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
@@ -27,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
         // A reader of our stdout that went away must not take the tunnel down: writes fail instead.
         signal(SIGPIPE, SIG_IGN)
         let loaded = try ConfigurationLoading.load(configuration)
-        let logger = Log.bootstrap(debug: loaded.config.debug)
+        let logger = Log.bootstrap(debug: loaded.config.debug, format: loaded.config.logFormat)
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI
         options.statusFile = runtimeDirectory + "/" + StatusCommand.statusFileName
@@ -42,10 +43,15 @@ struct RunCommand: AsyncParsableCommand {
             })
         var strongSwan = StrongSwanGatewayBackend.Options()
         strongSwan.runtimeDirectory = runtimeDirectory
-        let backend = StrongSwanGatewayBackend(options: strongSwan, logger: logger)
+        let backend = StrongSwanGatewayBackend(options: strongSwan, logger: logger, output: Log.charonOutput(loaded.config.logFormat))
         let gateway = Gateway(config: loaded.config, backend: backend, options: options, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: gateway)]
+        if let listen = loaded.config.metricsListen {
+            let endpoints = ObservationEndpoints(viciSocket: strongSwan.viciSocket) { (gateway.config, gateway.configurationStatus) }
+            services.append(.init(service: MetricsServer(listen: listen, endpoints: endpoints, logger: logger)))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: gateway)],
+            services: services,
             logger: Logger(label: "vnf-ipsec.lifecycle", factory: { _ in SwiftLogNoOpLogHandler() })))
         do {
             try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -39,6 +39,9 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case startAction = "IPSEC_START_ACTION"
     case closeAction = "IPSEC_CLOSE_ACTION"
     case keyingTries = "IPSEC_KEYINGTRIES"
+    case metricsListen = "IPSEC_METRICS_LISTEN"
+    case readyMinimum = "IPSEC_READY_MINIMUM"
+    case logFormat = "LOG_FORMAT"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }
@@ -56,7 +59,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     public var scope: Scope {
         switch self {
         case .envFile, .configFile, .useManualConfig: .environment
-        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon: .gateway
+        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat: .gateway
         default: .tunnel
         }
     }

@@ -52,6 +52,8 @@ public struct ConfigurationChange: Sendable {
         if old.setRouteDefaultTable != new.setRouteDefaultTable { needsRestart.append("set_route_default_table") }
         if old.mode != new.mode { needsRestart.append("use_manual_config") }
         if old.charonSettings != new.charonSettings { needsRestart.append("manual_charon") }
+        if old.metricsListen != new.metricsListen { needsRestart.append("metrics_listen") }
+        if old.logFormat != new.logFormat { needsRestart.append("log_format") }
         if old.isRouteBased != new.isRouteBased, !old.tunnels.isEmpty { needsRestart.append("route-based or policy-based (charon's install_routes)") }
     }
 

@@ -130,6 +130,9 @@ struct ConfigurationReader {
         config.charonSettings = presenceSwitch(.manualCharon) ? .mounted : .generated
         config.debug = presenceSwitch(.debug)
         config.setRouteDefaultTable = flag(.setRouteDefaultTable, default: false)
+        config.metricsListen = parse(.metricsListen, expected: "expected ADDRESS:PORT, e.g. 127.0.0.1:9500 or [2001:db8::1]:9500 (an address is required: metrics are not published on every address by default)", ListenAddress.init)
+        config.readyMinimum = parse(.readyMinimum, expected: "expected a whole number of tunnels from 1") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        config.logFormat = parse(.logFormat, expected: "expected text or json") { GatewayConfig.LogFormat(rawValue: $0.lowercased()) } ?? .text
         if let interfaces = values[ConfigVariable.interfaces.rawValue] {
             // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
             // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).

@@ -10,6 +10,9 @@ extension GatewayConfig {
         func fail(_ subject: String, _ message: String) {
             problems.append(ConfigurationProblem(name: subject, value: nil, expected: message))
         }
+        if let minimum = readyMinimum, minimum > tunnels.count {
+            fail(source == .environment ? ConfigVariable.readyMinimum.rawValue : "ready_minimum", "is \(minimum), but only \(tunnels.count) tunnel\(tunnels.count == 1 ? " is" : "s are") configured: the gateway could never be ready")
+        }
         let facts = tunnels.map(TunnelFacts.init)
         func both(_ a: Int, _ b: Int) -> String { "tunnels \(facts[a].name) and \(facts[b].name)" }
 

@@ -18,6 +18,17 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     public var charonSettings: CharonSettings
     /// Where the configuration was read from: named in the generated files' header and in messages.
     public var source: Source
+    /// Where `run` serves /metrics, /healthz and /readyz; nil: nowhere (the default: a gateway on the host
+    /// network must not publish them on its public address by accident).
+    public var metricsListen: ListenAddress?
+    /// How many tunnels must have an installed CHILD_SA for /readyz; nil: all of them.
+    public var readyMinimum: Int?
+    public var logFormat: LogFormat = .text
+
+    /// How `run` writes its log lines (and relays charon's).
+    public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {
+        case text, json
+    }
 
     public init(tunnels: [TunnelConfig], interfaces: [String] = [], debug: Bool = false, setRouteDefaultTable: Bool = false,
                 mode: Mode = .generated, charonSettings: CharonSettings = .generated, source: Source = .environment) {

@@ -1,0 +1,75 @@
+import GatewayRuntime
+import IPsecCore
+import Prometheus
+import VICI
+
+/// What the HTTP endpoints answer, independent of the server that carries them:
+/// - `/metrics`: the Prometheus text format (charon's SAs with the exporter's names, the gateway's own);
+/// - `/healthz`: 200 while charon answers over VICI (liveness: the peers do not matter);
+/// - `/readyz`: 200 while every configured tunnel (or `ready_minimum` of them) has an installed CHILD_SA.
+/// Each answer asks charon once; the calls block on its socket, so callers run them off the event loop.
+public struct ObservationEndpoints: Sendable {
+    public struct Response: Sendable, Equatable {
+        public var status: Int
+        public var contentType: String
+        public var body: String
+    }
+
+    let viciSocket: String
+    /// The running configuration and its history, read at each request (they change on reload).
+    let gateway: @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)
+
+    public init(viciSocket: String, gateway: @escaping @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)) {
+        self.viciSocket = viciSocket
+        self.gateway = gateway
+    }
+
+    /// The Prometheus text format's content type (version 0.0.4).
+    static let prometheusContentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    public func respond(method: String, path: String) -> Response {
+        guard method == "GET" || method == "HEAD" else { return Response(status: 405, contentType: "text/plain", body: "only GET\n") }
+        switch path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path {
+        case "/metrics": return metrics()
+        case "/healthz": return health()
+        case "/readyz": return readiness()
+        default: return Response(status: 404, contentType: "text/plain", body: "not found: /metrics, /healthz, /readyz\n")
+        }
+    }
+
+    func snapshot() -> GatewayMetrics.Snapshot {
+        let (config, status) = gateway()
+        let client = try? VICIClient(socketPath: viciSocket, timeout: .seconds(2))
+        return GatewayMetrics.Snapshot(configured: config.tunnels.map(\.name), sas: try? client?.securityAssociations(),
+                                       charonVersion: try? client?.version(), status: status, readyMinimum: config.readyMinimum)
+    }
+
+    func metrics() -> Response {
+        let snapshot = snapshot()
+        // A registry per scrape: a series lives exactly as long as its SA.
+        let registry = PrometheusCollectorRegistry()
+        StrongSwanMetrics.emit(snapshot.sas ?? [], into: registry)
+        GatewayMetrics.emit(snapshot, into: registry)
+        return Response(status: 200, contentType: Self.prometheusContentType, body: registry.emitToString())
+    }
+
+    func health() -> Response {
+        do {
+            let version = try VICIClient(socketPath: viciSocket, timeout: .seconds(2)).version()
+            return Response(status: 200, contentType: "text/plain", body: "ok: charon answers (\(version))\n")
+        } catch {
+            return Response(status: 503, contentType: "text/plain", body: "charon does not answer: \(error)\n")
+        }
+    }
+
+    func readiness() -> Response {
+        let snapshot = snapshot()
+        guard let sas = snapshot.sas else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
+        let up = snapshot.configured.filter { TunnelState(sas, connection: $0) == .up }
+        let needed = snapshot.readyMinimum ?? snapshot.configured.count
+        let lines = snapshot.configured.map { "\($0): \(TunnelState(sas, connection: $0).rawValue)\n" }.joined()
+        let ready = !snapshot.configured.isEmpty && up.count >= needed
+        return Response(status: ready ? 200 : 503, contentType: "text/plain",
+                        body: "\(ready ? "ready" : "not ready"): \(up.count) of \(snapshot.configured.count) tunnels up, \(needed) needed\n" + lines)
+    }
+}
