@@ -155,6 +155,7 @@ for s in siteB siteA; do
     expect_reload $s "^true a configuration file changed: changed tunA (key); 1 unchanged" "loaded tunA's new key"
 done
 same_ike siteA tunA "$IKE_A_SITEA" "after the key changed (before the IKE_SA is closed)"
+same_ike siteB tunA "$IKE_A_SITEB" "after the key changed (before the IKE_SA is closed)"
 # swanctl (in siteA's mount namespace: charon's socket is /var/run/charon.vici there) takes seconds to start
 # in the guest (its af-alg plugin probes the kernel's algorithms), and returns once the IKE_SA is deleted.
 t0=$(date +%s.%N)
