@@ -21,6 +21,8 @@ extension Gateway {
         var warned = false
         while !Task.isCancelled {
             let files = reloading.watchedFiles(config)
+            // Each file's own folder (where Kubernetes swaps its `..data` link). A file that is a link into
+            // another folder is not followed there: edits made in that other folder take effect on SIGHUP.
             let folders = Array(Set(files.map { ($0 as NSString).deletingLastPathComponent })).sorted()
             guard !files.isEmpty, let watch = FolderChanges(folders: folders, events: FolderChanges.anyChange,
                                                             until: .now + .seconds(5)) else {
@@ -31,14 +33,21 @@ extension Gateway {
                 try? await Task.sleep(for: .seconds(5))
                 continue
             }
+            // Once at once: a change made while the previous watch was being replaced is not missed.
+            compareWithLoaded(files)
             for await _ in watch.changes {
                 try? await Task.sleep(for: reloading.settleTime)
-                let loaded = state.withLock { $0.fingerprint }
-                // Empty until the first configuration is loaded: nothing to compare with yet.
-                if !loaded.isEmpty, Self.fingerprint(of: files) != loaded.filter({ files.contains($0.key) }) {
-                    reload(because: "a configuration file changed")
-                }
+                compareWithLoaded(files)
             }
+        }
+    }
+
+    /// Asks for a reload when the files hold something else than what was loaded.
+    private func compareWithLoaded(_ files: [String]) {
+        let loaded = state.withLock { $0.fingerprint }
+        // Empty until the first configuration is loaded: nothing to compare with yet.
+        if !loaded.isEmpty, Self.fingerprint(of: files) != loaded.filter({ files.contains($0.key) }) {
+            reload(because: "a configuration file changed")
         }
     }
 

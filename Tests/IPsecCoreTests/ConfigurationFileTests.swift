@@ -238,6 +238,18 @@ import Testing
         #expect(try Self.load("debug: yes\n" + Self.two()).config.debug)
     }
 
+    /// Found in the lab: Linux refuses a second VTI between the same two addresses (EEXIST), keys aside.
+    @Test func twoVTIsBetweenTheSameAddressesAreRefused() {
+        let found = Self.problems(Self.two([:], ["remoteip": "198.51.100.1", "remotenet": "10.2.0.0/16", "localnet": "172.16.2.0/24"]))
+        #expect(found.contains { $0.contains("tunnels east and west") && $0.contains("one VTI per pair of endpoints") }, "\(found)")
+    }
+
+    /// Found in the lab: an unreadable remoteip also produced "role initiator needs a peer; remoteip is %any".
+    @Test func anUnreadableRemoteIsOneProblemNotTwo() {
+        let found = Self.problems(Self.two(["remoteip": "192.0.2.300", "role": "initiator"]))
+        #expect(found.filter { $0.hasPrefix("tunnel east") } .count == 1 && found.contains { $0.contains("remoteip=\"192.0.2.300\"") }, "\(found)")
+    }
+
     @Test func initReadsOnlyTheTunnelsWithAVTI() throws {
         let yaml = Self.two([:], ["vti_key": nil, "vti_staticroutes": nil, "localnet": "172.16.0.0/16"])
         let loaded = try Self.load(yaml, purpose: .vtiOnly)

@@ -209,7 +209,8 @@ struct ConfigurationReader {
         config.ikeLifetime = parse(.ikeLifetime, expected: lifetimeHelp, Lifetime.init) ?? .threeHours
         config.forceUDPEncapsulation = flag(.forceUDP, default: true)
         config.ikeReauthentication = flag(.ikeReauth, default: true)
-        config.behaviour = behaviour(remote: config.remote, keyExchange: config.keyExchange)
+        // An unreadable IPSEC_REMOTEIP is already an error; read as %any it would add misleading ones.
+        config.behaviour = behaviour(remote: remote == nil && nonEmpty(.remoteIP) != nil ? nil : config.remote, keyExchange: config.keyExchange)
 
         let allowWeakPSK = flag(.allowWeakPSK, default: false)
         if let secret = presharedKey(into: &config) {
@@ -365,7 +366,8 @@ struct ConfigurationReader {
 
     // MARK: behaviour
 
-    private mutating func behaviour(remote: Endpoint, keyExchange: KeyExchange) -> TunnelBehaviour {
+    /// - Parameter remote: the peer; nil when IPSEC_REMOTEIP is set but unreadable (its rules are skipped).
+    private mutating func behaviour(remote: Endpoint?, keyExchange: KeyExchange) -> TunnelBehaviour {
         var behaviour = TunnelBehaviour()
         behaviour.role = choice(.role, TunnelBehaviour.Role.self) ?? .automatic
         let durationHelp = "expected a duration such as 30, 30s, 2m or 0 (off)"

@@ -19,6 +19,7 @@ extension GatewayConfig {
         var byName: [String: Int] = [:]
         var byKey: [UInt32: Int] = [:]
         var byPeerAndSelectors: [TunnelFacts.PeerAndSelectors: Int] = [:]
+        var byVTIEndpoints: [[String]: Int] = [:]
         for (index, tunnel) in facts.enumerated() {
             if let first = byName[tunnel.name] {
                 fail("tunnel \(tunnel.name)", "the name is used by tunnels[\(first)] and tunnels[\(index)]; each tunnel needs its own (it is charon's connection name)")
@@ -30,6 +31,13 @@ extension GatewayConfig {
                     fail(both(first, index), "share vti_key \(key): each route-based tunnel needs its own key (its interface vti\(key) and its SAs' mark)")
                 } else {
                     byKey[key] = index
+                }
+            }
+            if let ends = tunnel.vtiEndpoints {
+                if let first = byVTIEndpoints[ends] {
+                    fail(both(first, index), "are route-based between the same two addresses (\(ends[0]) and \(ends[1])): Linux keeps one VTI per pair of endpoints, whatever its key; give one tunnel another local or remote address")
+                } else {
+                    byVTIEndpoints[ends] = index
                 }
             }
             if let peer = tunnel.peerAndSelectors {
@@ -106,6 +114,8 @@ private struct TunnelFacts {
     let name: String
     let vtiKey: UInt32?
     let isRouteBased: Bool
+    /// A VTI's local and remote address.
+    let vtiEndpoints: [String]?
     let routes: [IPNetwork]
     let p2p: IPNetwork?
     let local: Endpoint
@@ -118,6 +128,7 @@ private struct TunnelFacts {
         name = tunnel.name
         vtiKey = tunnel.vti?.key
         isRouteBased = tunnel.vti != nil
+        vtiEndpoints = tunnel.vti == nil ? nil : [tunnel.local.description, tunnel.remote.description]
         routes = tunnel.vti?.staticRoutes ?? []
         p2p = tunnel.vti?.localAddress
         local = tunnel.local
