@@ -102,6 +102,11 @@ let package = Package(
                            .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")]
         ),
         .testTarget(
+            name: "ObservabilityTests",
+            dependencies: ["Observability", "GatewayRuntime", "IPsecCore", "VICI", "TestSupport",
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Prometheus", package: "swift-prometheus")]
+        ),
+        .testTarget(
             name: "DocsTests",
             dependencies: ["IPsecCore", "NetlinkKit", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),

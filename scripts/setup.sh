@@ -8,9 +8,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # name=version pins from the image's package file: the lab runs what the image ships.
 runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print $1}')
 # bc: the lab's timings; python3, time, openssl: the on-demand benchmarks; podman, runc, catatonit (kube
-# play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests.
+# play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests;
+# prometheus (the server and promtool) and curl: the metrics tests, as real consumers.
 build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
-  podman runc catatonit debootstrap python3-venv"
+  podman runc catatonit debootstrap python3-venv prometheus curl"
 
 missing=()
 for spec in $runtime $build_and_lab; do
@@ -29,6 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: WARNING: pinned versions not installable; installing current candidates (run scripts/freeze-versions.sh)" >&2
     apt-get install -y -qq --no-install-recommends "${missing[@]%%=*}" >/dev/null
   fi
+fi
+# The tests start their own Prometheus in a namespace; the package's service is not wanted on the host.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
+  systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 # Kubernetes' own schemas for the manifests (PyPI), in a virtual environment of the project's own.
 tools=${VNF_IPSEC_TOOLS:-/opt/vnf-ipsec-tools}

@@ -11,7 +11,7 @@ public struct Shell {
     }
 
     @discardableResult
-    public static func run(_ argv: [String], environment: [String: String]? = nil, timeout: Double = 30) throws -> Result {
+    public static func run(_ argv: [String], environment: [String: String]? = nil, input: String? = nil, timeout: Double = 30) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: argv[0].hasPrefix("/") ? argv[0] : "/usr/bin/env")
         process.arguments = argv[0].hasPrefix("/") ? Array(argv.dropFirst()) : argv
@@ -19,8 +19,16 @@ public struct Shell {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let stdin = input.map { _ in Pipe() }
+        process.standardInput = stdin ?? FileHandle.nullDevice
         try process.run()
+        if let stdin, let input {
+            // Written from another thread: a large input must not wait for a reader that waits for us.
+            DispatchQueue.global().async {
+                try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))
+                try? stdin.fileHandleForWriting.close()
+            }
+        }
         // Read while the process runs so a full pipe cannot block it.
         let outData = Locked(Data()), errData = Locked(Data())
         let group = DispatchGroup()
