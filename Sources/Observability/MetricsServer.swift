@@ -39,14 +39,18 @@ public struct MetricsServer: Service {
                 }
             }
         logger.info("serving /metrics, /healthz and /readyz on http://\(listen)")
-        try await cancelWhenGracefulShutdown {
-            try await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await serve(connection, on: workers) }
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingDiscardingTaskGroup { group in
+                    try await server.executeThenClose { connections in
+                        for try await connection in connections {
+                            group.addTask { await serve(connection, on: workers) }
+                        }
                     }
                 }
             }
+        } catch is CancellationError {
+            // Asked to stop (the gateway's shutdown): a normal end, not a failure of `run`.
         }
     }
 
