@@ -44,6 +44,7 @@ for source in environment one many; do
            command="$static run --config $work/$source.yaml" ;;
     esac
     log=$work/run-$source.log
+    : > "$log"
     start=$(date +%s.%N)
     ip netns exec $ns unshare -m --propagation private sh -c \
         "mount -t tmpfs tmpfs /run; echo \$\$ > $work/run.pid; exec $command" > "$log" 2>&1 &
@@ -63,5 +64,13 @@ for source in environment one many; do
     ! kill -0 "$pid" 2>/dev/null || { echo "run did not stop within 10 s"; exit 1; }
     grep -q "stopped" "$log" || { echo "run did not log its stop:"; tail -5 "$log"; exit 1; }
 done
+# Where run's memory goes: the peak RSS of the commands that do its first steps (read and check the file;
+# and render swanctl.conf), same static build, and of doing nothing (--help).
+for file in one many; do
+    for command in check render; do
+        printf 'memory: %-6s --config %-8s peak RSS %s kB\n' $command "$file" "$( { /usr/bin/time -f %M "$static" $command --config "$work/$file.yaml" >/dev/null; } 2>&1 )"
+    done
+done
+echo "memory: --help peak RSS $( { /usr/bin/time -f %M "$static" --help >/dev/null; } 2>&1 ) kB"
 left="processes $(ip netns pids $ns | wc -l), xfrm states $(ip -n $ns xfrm state | grep -c '^src' || true), policies $(ip -n $ns xfrm policy | grep -c '^src' || true)"
 echo "memory: left behind in the namespace after the runs stopped: $left"
