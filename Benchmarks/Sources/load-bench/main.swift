@@ -103,6 +103,10 @@ let logger = Logger(label: "load-bench", factory: { _ in SwiftLogNoOpLogHandler(
 
 var parse: [Double] = [], load: [Double] = [], secretsOnly: [Double] = [], swanctl: [Double] = [], swanctlFloor: [Double] = []
 var listedByUs = "", listedBySwanctl = ""
+// Where `run` spends its time before and around the load, in this process (no charon): the cross-tunnel
+// rules (reading the file applies them, and Gateway.run applies them again in validate()), and rendering
+// swanctl.conf (start() writes it for operators; load() renders each connection again for VICI).
+var crossTunnel: [Double] = [], render: [Double] = []
 
 /// vnf-ipsec: the file read and checked (what `run` does before charon starts), then `load`.
 @MainActor func ours(_ round: Int) async throws {
@@ -151,12 +155,6 @@ print("loading \(count) connections and secrets into a fresh charon, \(rounds) r
 for round in 0..<rounds {
     if round % 2 == 0 { try await ours(round); try await theirs(round) } else { try await theirs(round); try await ours(round) }
     try await oursSecretsOnly(round)
-}
-// Where `run` spends its time before and around the load, in this process (no charon): the cross-tunnel
-// rules (reading the file applies them, and Gateway.run applies them again in validate()), and rendering
-// swanctl.conf (start() writes it for operators; load() renders each connection again for VICI).
-var crossTunnel: [Double] = [], render: [Double] = []
-for _ in 0..<rounds {
     crossTunnel.append(await seconds { precondition(config.crossTunnelProblems().isEmpty) })
     render.append(await seconds { precondition(StrongSwanBackend().render(config, format: .swanctl).count == 2) })
 }
