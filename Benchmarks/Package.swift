@@ -9,8 +9,12 @@ let parent = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletin
 
 let package = Package(
     name: "vnf-ipsec-benchmarks",
-    dependencies: [.package(path: "..")],
+    dependencies: [.package(path: ".."), .package(url: "https://github.com/apple/swift-log", from: "1.6.0")],
     targets: [
         .executableTarget(name: "route-bench", dependencies: [.product(name: "NetlinkKit", package: parent)]),
+        .executableTarget(name: "load-bench", dependencies: [
+            .product(name: "GatewayRuntime", package: parent), .product(name: "IPsecCore", package: parent),
+            .product(name: "VICI", package: parent), .product(name: "Logging", package: "swift-log"),
+        ]),
     ]
 )

@@ -30,7 +30,7 @@ let index = try handle.link(named: "dummy0").index
 
 print("route programming (one device, namespace \(namespace))")
 for count in [1_000, 10_000] {
-    let routes = destinations(count).map { Route(destination: InetPrefix($0)!, outputInterface: index, table: 1000) }
+    let routes = destinations(count).map { Route(destination: IPNetwork($0)!, outputInterface: index, table: 1000) }
     let add = try seconds { try handle.routeAdd(routes) }
     let dump = try seconds { let listed = try handle.routes(table: 1000).count; precondition(listed == count) }
     let delete = try seconds { try handle.routeDelete(routes) }
