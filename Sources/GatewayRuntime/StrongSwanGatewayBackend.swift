@@ -111,9 +111,10 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         guard !config.isManual else { return }  // the starter loads the mounted files itself
         let client = try VICIClient(socketPath: options.viciSocket, timeout: .seconds(10))
         try load(config.tunnels, client: client)
-        logger.info("\(config.tunnels.count == 1 ? "connection" : "\(config.tunnels.count) connections") loaded",
-                    metadata: ["connection": "\(config.tunnels.count == 1 ? config.tunnels[0].name : config.tunnels.map(\.name).joined(separator: ","))",
-                               "charon": "\((try? client.version()) ?? "?")"])
+        // The names only while they fit on a line; with many tunnels `status` lists them.
+        var metadata: Logger.Metadata = ["charon": "\((try? client.version()) ?? "?")"]
+        if config.tunnels.count <= 10 { metadata["connection"] = "\(config.tunnels.map(\.name).joined(separator: ","))" }
+        logger.info("\(config.tunnels.count == 1 ? "connection" : "\(config.tunnels.count) connections") loaded", metadata: metadata)
         try await start(config.tunnels, client: client)
     }
 

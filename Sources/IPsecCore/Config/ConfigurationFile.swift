@@ -48,7 +48,9 @@ enum ConfigurationFile {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // The basic resolver: every scalar stays a string, which the reader interprets itself; the
+            // default one compiles regular expressions (ICU) to type scalars nobody here asks for.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw file.errors(("", "is not valid YAML: \(Self.describe(error))"))
         } catch {
