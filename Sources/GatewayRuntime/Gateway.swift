@@ -7,9 +7,8 @@ import VICI
 
 /// The gateway as a container entrypoint (`vnf-ipsec run`): an IKE daemon (a ``GatewayBackend``; charon by
 /// default) started, configured with every tunnel and supervised, the optional main-table routes kept in
-/// step with each tunnel,
-/// its configuration reloaded on request (SIGHUP) or when its files change, and on shutdown the SAs closed,
-/// the daemon stopped and what was added removed.
+/// step with each tunnel, its configuration reloaded on request (SIGHUP) or when its files change, and on
+/// shutdown the SAs closed, the daemon stopped and what was added removed.
 ///
 /// Run it in a `ServiceGroup`. `run()` returns normally after a graceful shutdown or cancellation; it
 /// throws ``GatewayError/daemonExited(status:lastLines:)`` when the daemon dies and
@@ -140,6 +139,7 @@ public final class Gateway: Service, Sendable {
                     // end with the reason, so the container exits non-zero and the operator sees why.
                     refusal = why
                     stopping = true
+                    reloadContinuation.finish()
                     await backend.stop(self.config)
                 case .refused:
                     continue
@@ -147,6 +147,8 @@ public final class Gateway: Service, Sendable {
                     guard !stopping else { continue }
                     stopping = true
                     logger.info("shutting down")
+                    // No reload may start while the tunnels are being closed.
+                    reloadContinuation.finish()
                     await backend.stop(self.config)
                 case .exited(let exit):
                     group.cancelAll()
