@@ -108,7 +108,8 @@ let package = Package(
         ),
         .testTarget(
             name: "DocsTests",
-            dependencies: ["IPsecCore", "NetlinkKit", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["IPsecCore", "NetlinkKit", "TestSupport", "Observability", "GatewayRuntime", "VICI",
+                           .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "CLITests",

@@ -94,9 +94,12 @@ import Yams
         let folder = Self.root.appendingPathComponent("docs/kubernetes")
         let files = try #require(FileManager.default.subpaths(atPath: folder.path)).filter { $0.hasSuffix(".yaml") }.sorted()
         #expect(files == ["configmap.yaml", "deployment.yaml", "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
-                         "many-tunnels/secret.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml", "secret.yaml"])
+                         "many-tunnels/secret.yaml", "podmonitor.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml",
+                         "secret.yaml"])
         let commands = try Self.subcommands()
-        var sawProbe = false, sawInit = false, sawSecret = false, sawConfigFile = false
+        var sawProbe = false, sawInit = false, sawSecret = false, sawConfigFile = false, sawMetrics = false
+        // The named container ports of each Deployment's pods, by the pods' labels (for the PodMonitor).
+        var podPorts: [(labels: [String: String], ports: [String: Int])] = []
         var documents: [(file: String, document: [String: Any])] = []
         for file in files {
             let yaml = try Self.read("docs/kubernetes/\(file)")
@@ -109,16 +112,36 @@ import Yams
                 // A key named *.yaml is a configuration file (loaded below, through the Deployment that mounts it).
                 for key in data.keys where !key.hasSuffix(".yaml") { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
             }
-            guard let spec = ((document["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any] else { continue }
+            guard let template = (document["spec"] as? [String: Any])?["template"] as? [String: Any],
+                  let spec = template["spec"] as? [String: Any] else { continue }
             #expect(spec["hostNetwork"] as? Bool == true)
+            var ports: [String: Int] = [:]
             let containers = (spec["initContainers"] as? [[String: Any]] ?? []) + (spec["containers"] as? [[String: Any]] ?? [])
             for container in containers {
                 let args = container["args"] as? [String] ?? []
                 #expect(args.first.map(commands.contains) == true, "\(args)")
                 if args.first == "init" { sawInit = true }
+                // Variables from the downward API (the pod's address) exist only to be put into a real one as
+                // `$(NAME)`; every other variable must be one vnf-ipsec reads.
+                var downward: [String: String] = [:]
+                for port in container["ports"] as? [[String: Any]] ?? [] {
+                    if let name = port["name"] as? String, let number = port["containerPort"] as? Int { ports[name] = number }
+                }
                 for env in container["env"] as? [[String: Any]] ?? [] {
                     let name = env["name"] as? String ?? ""
+                    if ((env["valueFrom"] as? [String: Any])?["fieldRef"] as? [String: Any])?["fieldPath"] as? String == "status.podIP" {
+                        downward[name] = "10.0.0.5"
+                        continue
+                    }
                     #expect(Self.known.contains(name), "\(name) is not a variable")
+                    if name == ConfigVariable.metricsListen.rawValue, var value = env["value"] as? String {
+                        #expect(!value.hasPrefix("0.0.0.0") && !value.hasPrefix("[::]"), "\(file): metrics on every address of the node (hostNetwork)")
+                        for (variable, example) in downward { value = value.replacingOccurrences(of: "$(\(variable))", with: example) }
+                        let listen = ListenAddress(value)
+                        #expect(listen != nil, "\(file): IPSEC_METRICS_LISTEN=\(value) does not parse")
+                        #expect(listen.map { Int($0.port) } == ports["metrics"], "\(file): IPSEC_METRICS_LISTEN's port is not the container port named metrics")
+                        sawMetrics = true
+                    }
                     if name == "IPSEC_PSK" { sawSecret = ((env["valueFrom"] as? [String: Any])?["secretKeyRef"]) != nil }
                     // A configuration file: it loads, without a warning, from the files this container mounts.
                     if name == ConfigVariable.configFile.rawValue, let path = env["value"] as? String {
@@ -156,7 +179,27 @@ import Yams
                     }
                 }
             }
+            let labels = ((template["metadata"] as? [String: Any])?["labels"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+            podPorts.append((labels, ports))
         }
+        // The PodMonitor (a CRD, which kubernetes-validate cannot check) selects pods that have the ports it scrapes.
+        let monitors = documents.filter { $0.document["kind"] as? String == "PodMonitor" }
+        #expect(monitors.count == 1)
+        for (file, monitor) in monitors {
+            #expect(monitor["apiVersion"] as? String == "monitoring.coreos.com/v1", "\(file)")
+            let spec = monitor["spec"] as? [String: Any] ?? [:]
+            let selector = ((spec["selector"] as? [String: Any])?["matchLabels"] as? [String: Any] ?? [:]).compactMapValues { $0 as? String }
+            let selected = podPorts.filter { pod in !selector.isEmpty && selector.allSatisfy { pod.labels[$0.key] == $0.value } }
+            #expect(!selected.isEmpty, "\(file): \(selector) selects no Deployment's pods")
+            let endpoints = spec["podMetricsEndpoints"] as? [[String: Any]] ?? []
+            #expect(!endpoints.isEmpty, "\(file)")
+            for endpoint in endpoints {
+                let port = endpoint["port"] as? String ?? ""
+                #expect(selected.contains { $0.ports[port] != nil }, "\(file): no selected pod has a port named \(port)")
+                #expect(endpoint["path"] as? String == "/metrics", "\(file)")
+            }
+        }
+        #expect(sawMetrics, "a Deployment publishes metrics")
         #expect(sawProbe && sawInit && sawSecret, "probes on status, the VTI init container, the PSK from a Secret")
         #expect(sawConfigFile, "a gateway with many tunnels from a mounted configuration file")
     }
