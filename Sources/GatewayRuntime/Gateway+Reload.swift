@@ -94,7 +94,7 @@ extension Gateway {
                 finishReload(reason: reason, succeeded: false, summary: "refused; the running configuration stays", problems: [why])
                 return
             }
-            logger.warning("reload (\(reason)): \(change.needsRestart.joined(separator: ", ")) changed; charon reads that at start, so it takes effect when the gateway restarts")
+            logger.warning("reload (\(reason)): \(change.needsRestart.joined(separator: ", ")) changed; that is read when the gateway starts (by charon or by run itself), so it takes effect at the next restart")
             new.interfaces = old.interfaces
             new.debug = old.debug
             new.setRouteDefaultTable = old.setRouteDefaultTable

@@ -15,6 +15,16 @@ public struct JSONLogLine: Encodable, Sendable {
     public var message: String
     public var metadata: [String: String]?
 
+    public init(time: String, level: String, source: String, tunnel: String?, subsystem: String?, message: String, metadata: [String: String]? = nil) {
+        self.time = time
+        self.level = level
+        self.source = source
+        self.tunnel = tunnel
+        self.subsystem = subsystem
+        self.message = message
+        self.metadata = metadata
+    }
+
     public var text: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

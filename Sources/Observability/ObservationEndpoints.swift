@@ -37,10 +37,15 @@ public struct ObservationEndpoints: Sendable {
         }
     }
 
+    /// How long one answer may wait for charon: a list of thousands of SAs takes a while to build.
+    static let charonTimeout: Duration = .seconds(5)
+
     func snapshot() -> GatewayMetrics.Snapshot {
         let (config, status) = gateway()
-        let client = try? VICIClient(socketPath: viciSocket, timeout: .seconds(2))
-        return GatewayMetrics.Snapshot(configured: config.tunnels.map(\.name), sas: try? client?.securityAssociations(),
+        let client = try? VICIClient(socketPath: viciSocket, timeout: Self.charonTimeout)
+        // In upstream's manual mode the mounted files name the connections: charon knows them, we do not.
+        let configured = config.isManual ? ((try? client?.connectionNames()) ?? []) : config.tunnels.map(\.name)
+        return GatewayMetrics.Snapshot(configured: configured, sas: try? client?.securityAssociations(),
                                        charonVersion: try? client?.version(), status: status, readyMinimum: config.readyMinimum)
     }
 
@@ -55,7 +60,7 @@ public struct ObservationEndpoints: Sendable {
 
     func health() -> Response {
         do {
-            let version = try VICIClient(socketPath: viciSocket, timeout: .seconds(2)).version()
+            let version = try VICIClient(socketPath: viciSocket, timeout: Self.charonTimeout).version()
             return Response(status: 200, contentType: "text/plain", body: "ok: charon answers (\(version))\n")
         } catch {
             return Response(status: 503, contentType: "text/plain", body: "charon does not answer: \(error)\n")

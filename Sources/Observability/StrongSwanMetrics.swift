@@ -31,20 +31,30 @@ enum StrongSwanMetrics {
             ikeGauge("ike_nat_remote", "Flag if the remote server is behind nat", ike.natRemote ? 1 : 0)
             ikeGauge("ike_nat_fake", "Flag if NAT situation has been faked as responder", ike.natFake ? 1 : 0)
             ikeGauge("ike_nat_any", "Flag if any endpoint is behind a NAT (also if faked)", ike.natDetected ? 1 : 0)
+            // The exporter emits both for every SA, 0 where there is no such algorithm (AEAD has no integrity).
+            registry.makeGauge(name: "strongswan_ike_encryption_key_size", labels: ikeLabels + [("algorithm", ike.encryptionAlgorithm ?? ""), ("dh_group", ike.keyExchange ?? "")],
+                               help: "Key size of the encryption algorithm").set(to: Double(ike.encryptionKeySize ?? 0))
+            registry.makeGauge(name: "strongswan_ike_integrity_key_size", labels: ikeLabels + [("algorithm", ike.integrityAlgorithm ?? ""), ("dh_group", ike.keyExchange ?? "")],
+                               help: "Key size of the integrity algorithm").set(to: Double(ike.integrityKeySize ?? 0))
             ikeGauge("ike_established_seconds", "Seconds since the IKE was established", ike.establishedSeconds.map(Double.init))
             ikeGauge("ike_rekey_seconds", "Seconds until the IKE will be rekeyed", ike.rekeySeconds.map(Double.init))
             ikeGauge("ike_reauth_seconds", "Seconds until the IKE will be reauthed", ike.reauthSeconds.map(Double.init))
             ikeGauge("ike_children_size", "Count of children of this IKE", Double(ike.children.count))
             for child in ike.children {
                 let childLabels = ikeLabels + [("child_name", child.name), ("child_id", child.uniqueID ?? "")]
-                let trafficLabels = childLabels + [("local_ts", child.localTrafficSelectors.joined(separator: ",")),
-                                                   ("remote_ts", child.remoteTrafficSelectors.joined(separator: ","))]
+                // Selectors joined by `;`, as the exporter does.
+                let trafficLabels = childLabels + [("local_ts", child.localTrafficSelectors.joined(separator: ";")),
+                                                   ("remote_ts", child.remoteTrafficSelectors.joined(separator: ";"))]
                 func childGauge(_ name: String, _ help: String, _ labels: [(String, String)], _ value: Double?) {
                     guard let value else { return }
                     registry.makeGauge(name: "strongswan_" + name, labels: labels, help: help).set(value)
                 }
                 childGauge("sa_status", "Status of this child sa", trafficLabels, statusValue(child.state))
                 childGauge("sa_encap", "Forced Encapsulation in UDP Packets", childLabels, child.udpEncapsulated ? 1 : 0)
+                childGauge("sa_encryption_key_size", "Key size of the encryption algorithm",
+                           childLabels + [("algorithm", child.encryptionAlgorithm ?? ""), ("dh_group", child.keyExchange ?? "")], Double(child.encryptionKeySize ?? 0))
+                childGauge("sa_integrity_key_size", "Key size of the integrity algorithm",
+                           childLabels + [("algorithm", child.integrityAlgorithm ?? ""), ("dh_group", child.keyExchange ?? "")], Double(child.integrityKeySize ?? 0))
                 childGauge("sa_inbound_bytes", "Number of input bytes processed", trafficLabels, Double(child.bytesIn))
                 childGauge("sa_inbound_packets", "Number of input packets processed", trafficLabels, Double(child.packetsIn))
                 childGauge("sa_last_inbound_seconds", "Number of seconds since the last inbound packet was received", trafficLabels, child.lastInSeconds.map(Double.init))

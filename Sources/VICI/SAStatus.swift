@@ -12,6 +12,11 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
     public var encryption: String?
     public var integrity: String?
     public var pseudoRandomFunction: String?
+    /// The parts of `encryption` and `integrity` as charon gives them (`encr-alg`, `encr-keysize`, …).
+    public var encryptionAlgorithm: String?
+    public var encryptionKeySize: Int?
+    public var integrityAlgorithm: String?
+    public var integrityKeySize: Int?
     public var keyExchange: String?
     public var natDetected: Bool
     /// Which NAT situation charon saw (`nat-local`, `nat-remote`, `nat-fake`); `natDetected` is any of them.
@@ -38,6 +43,10 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
         encryption = Self.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
         integrity = section.string("integ-alg")
         pseudoRandomFunction = section.string("prf-alg")
+        encryptionAlgorithm = section.string("encr-alg")
+        encryptionKeySize = section.string("encr-keysize").flatMap { Int($0) }
+        integrityAlgorithm = section.string("integ-alg")
+        integrityKeySize = section.string("integ-keysize").flatMap { Int($0) }
         keyExchange = section.string("dh-group")
         natDetected = section.string("nat-any") == "yes"
         natLocal = section.string("nat-local") == "yes"
@@ -71,6 +80,10 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
     public var encryption: String?
     public var integrity: String?
     public var keyExchange: String?
+    public var encryptionAlgorithm: String?
+    public var encryptionKeySize: Int?
+    public var integrityAlgorithm: String?
+    public var integrityKeySize: Int?
     public var bytesIn: UInt64
     public var packetsIn: UInt64
     public var bytesOut: UInt64
@@ -95,6 +108,10 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
         encryption = IKESAStatus.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
         integrity = section.string("integ-alg")
         keyExchange = section.string("dh-group")
+        encryptionAlgorithm = section.string("encr-alg")
+        encryptionKeySize = section.string("encr-keysize").flatMap { Int($0) }
+        integrityAlgorithm = section.string("integ-alg")
+        integrityKeySize = section.string("integ-keysize").flatMap { Int($0) }
         bytesIn = section.string("bytes-in").flatMap { UInt64($0) } ?? 0
         packetsIn = section.string("packets-in").flatMap { UInt64($0) } ?? 0
         bytesOut = section.string("bytes-out").flatMap { UInt64($0) } ?? 0

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewayRuntime
 import IPsecCore
+import Observability
 import VICI
 
 /// Where a command reads the configuration: `--config FILE`, else IPSEC_CONFIG_FILE, else upstream's
@@ -24,16 +25,28 @@ enum ConfigurationLoading {
     static func load(_ options: ConfigurationOptions, purpose: GatewayConfig.Purpose = .tunnels) throws -> LoadedConfiguration {
         do {
             let loaded = try GatewayConfig.load(environment: options.environment, purpose: purpose)
-            warn(loaded.warnings)
+            warn(loaded.warnings, json: loaded.config.logFormat == .json)
             return loaded
         } catch {
-            warn(error.warnings)
-            printError("error: \(error)")
+            // The file may not have been read far enough to know its log_format: the variable decides.
+            let json = options.environment[ConfigVariable.logFormat.rawValue]?.lowercased() == "json"
+            warn(error.warnings, json: json)
+            if json {
+                for problem in error.problems { printError(line(level: "error", "\(problem)")) }
+            } else {
+                printError("error: \(error)")
+            }
             throw ExitCode(2)
         }
     }
 
-    private static func warn(_ warnings: [ConfigurationWarning]) {
-        for warning in warnings { printError("warning: \(warning)") }
+    private static func warn(_ warnings: [ConfigurationWarning], json: Bool) {
+        for warning in warnings { printError(json ? line(level: "warning", "\(warning)") : "warning: \(warning)") }
+    }
+
+    /// With LOG_FORMAT=json, what `run` says about its configuration is JSON too (on stderr, as in text).
+    private static func line(level: String, _ message: String) -> String {
+        JSONLogLine(time: Date().formatted(.iso8601), level: level, source: "vnf-ipsec", tunnel: nil, subsystem: nil,
+                    message: message, metadata: nil).text
     }
 }

@@ -209,6 +209,17 @@ struct CLITests {
         #expect(try namespace.check(["ip", "-o", "link", "show"]).split(separator: "\n").count == 1, "only lo")
     }
 
+    @Test func withJSONLogsTheProblemsAreJSONLinesToo() throws {
+        var environment = Self.valid
+        environment["IPSEC_REMOTENET"] = "not-a-net"
+        environment["LOG_FORMAT"] = "json"
+        let result = try vnf(["check"], environment)
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n").map(String.init)
+        #expect(!lines.isEmpty && lines.allSatisfy { (try? JSONSerialization.jsonObject(with: Data($0.utf8))) != nil }, "\(result.stderr)")
+        #expect(result.stderr.contains(#""level":"error""#) && result.stderr.contains("IPSEC_REMOTENET"))
+    }
+
     @Test func statusWithoutACharonSaysWhatToDoAndExits2() throws {
         let result = try vnf(["status", "--socket", "/nonexistent/charon.vici"], [:])
         #expect(result.status == 2)

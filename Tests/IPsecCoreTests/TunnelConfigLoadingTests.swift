@@ -229,6 +229,12 @@ func ipsecConf(_ changes: [String: String?]) throws -> String {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/vnf-ipsec-pwned"))
     }
 
+    /// An unreadable endpoint was also reported as %any, asking for its ID on top.
+    @Test func anUnreadableEndpointDoesNotAlsoAskForItsID() {
+        let found = problems(["IPSEC_REMOTEIP": "300.1.1.1", "IPSEC_REMOTEID": nil, "IPSEC_LOCALIP": "bad ip", "IPSEC_LOCALID": nil])
+        #expect(Set(found.map(\.variable)) == ["IPSEC_REMOTEIP", "IPSEC_LOCALIP"], "\(found)")
+    }
+
     @Test func unknownVariablesWarnWithTheClosestName() throws {
         let warnings = try load(["IPSEC_REMOTNET": "x", "IPSEC_ESP_CIPHER": "y"]).warnings
         #expect(warnings.contains { $0.variable == "IPSEC_REMOTNET" && $0.message.contains("did you mean IPSEC_REMOTENET?") })

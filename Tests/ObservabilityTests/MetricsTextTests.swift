@@ -15,6 +15,7 @@ import Prometheus
     static let sa: IKESAStatus = {
         var child = VICIMessage()
         for (key, value) in [("name", "branch-a"), ("uniqueid", "7"), ("state", "INSTALLED"), ("protocol", "ESP"), ("encap", "yes"),
+                             ("encr-alg", "AES_GCM_16"), ("encr-keysize", "256"),
                              ("bytes-in", "123456"), ("packets-in", "789"), ("bytes-out", "654321"), ("packets-out", "987"),
                              ("use-in", "2"), ("use-out", "1"), ("install-time", "30"), ("rekey-time", "3000"), ("life-time", "3300")] {
             child.append(key, value)
@@ -59,7 +60,7 @@ import Prometheus
     @Test func theSeriesCarryTheExportersNamesLabelsAndTheKernelsCounters() {
         let text = Self.text(Self.snapshot)
         let lines = Set(text.split(separator: "\n").map(String.init))
-        let traffic = #"ike_name="branch-a",ike_id="3",child_name="branch-a",child_id="7",local_ts="198.51.100.0/24",remote_ts="203.0.113.0/24,10.1.0.0/16""#
+        let traffic = #"ike_name="branch-a",ike_id="3",child_name="branch-a",child_id="7",local_ts="198.51.100.0/24",remote_ts="203.0.113.0/24;10.1.0.0/16""#
         for expected in [
             "strongswan_ike_count 1.0",
             #"strongswan_ike_status{ike_name="branch-a",ike_id="3"} 1.0"#,
@@ -69,6 +70,7 @@ import Prometheus
             "strongswan_sa_status{\(traffic)} 0.0",
             "strongswan_sa_inbound_bytes{\(traffic)} 123456.0",
             "strongswan_sa_outbound_packets{\(traffic)} 987.0",
+            #"strongswan_sa_encryption_key_size{ike_name="branch-a",ike_id="3",child_name="branch-a",child_id="7",algorithm="AES_GCM_16",dh_group=""} 256.0"#,
             #"strongswan_sa_lifetime_seconds{ike_name="branch-a",ike_id="3",child_name="branch-a",child_id="7"} 3300.0"#,
             #"vnf_ipsec_tunnel_up{tunnel="branch-a"} 1.0"#,
             #"vnf_ipsec_tunnel_up{tunnel="branch-b"} 0.0"#,

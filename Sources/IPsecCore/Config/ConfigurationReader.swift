@@ -255,10 +255,12 @@ struct ConfigurationReader {
                  + (variable == .psk ? " (or IPSEC_PSK_FILE)" : ""))
         }
         if !vtiMode {
-            if config.remote == .any, isUnset(.remoteID) {
+            // An endpoint already in error is not %any: its ID is not asked for on top.
+            let inError = Set(problems.map(\.variable))
+            if config.remote == .any, isUnset(.remoteID), !inError.contains(displayName(.remoteIP)) {
                 fail(.remoteID, value: nil, "is required when IPSEC_REMOTEIP is %any or unset (otherwise it defaults to IPSEC_REMOTEIP)")
             }
-            if config.local == .any, isUnset(.localID) {
+            if config.local == .any, isUnset(.localID), !inError.contains(displayName(.localIP)) {
                 fail(.localID, value: nil, "is required when IPSEC_LOCALIP is %any or unset (otherwise it defaults to IPSEC_LOCALIP)")
             }
         }
