@@ -28,6 +28,8 @@ public struct ConfigurationStatus: Sendable, Codable, Equatable {
     /// Reloads applied (or found nothing to change) and refused or failed, since `run` started.
     public var reloads = 0
     public var failedReloads = 0
+    /// Each probed tunnel's data-plane probe results, by tunnel name.
+    public var probes: [String: ProbeStatistics] = [:]
 
     public struct ReloadOutcome: Sendable, Codable, Equatable {
         public var at: String
@@ -45,6 +47,8 @@ public struct ConfigurationStatus: Sendable, Codable, Equatable {
         reloads = previous.reloads
         failedReloads = previous.failedReloads
         lastReload = previous.lastReload
+        // A tunnel keeps its probe's history while its probe target stays.
+        probes = previous.probes.filter { name, statistics in config.tunnel(named: name)?.probe?.target.description == statistics.target }
     }
 
     public init(_ config: GatewayConfig, at date: Date = Date()) {

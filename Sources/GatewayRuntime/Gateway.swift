@@ -112,6 +112,12 @@ public final class Gateway: Service, Sendable {
                 await serveReloads()
                 return .finished
             }
+            if !config.isManual {
+                group.addTask { [self] in
+                    await runProbes()
+                    return .finished
+                }
+            }
             if let reloading = options.reloading, !config.isManual {
                 group.addTask { [self] in
                     await watchConfigurationFiles(reloading)

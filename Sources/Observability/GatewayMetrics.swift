@@ -13,6 +13,17 @@ enum GatewayMetrics {
         var charonVersion: String?
         var status: ConfigurationStatus?
         var readyMinimum: Int?
+        /// Tunnels with a probe, when /readyz needs their last probe answered (IPSEC_READY_REQUIRES_PROBE).
+        var probeRequired: Set<String> = []
+
+        /// The configured tunnels that count as up for readiness.
+        var readyTunnels: [String] {
+            let sas = sas ?? []
+            return configured.filter { name in
+                TunnelState(sas, connection: name) == .up
+                    && (!probeRequired.contains(name) || status?.probes[name]?.lastAnswered == true)
+            }
+        }
     }
 
     static func emit(_ snapshot: Snapshot, into registry: PrometheusCollectorRegistry) {
@@ -33,7 +44,20 @@ enum GatewayMetrics {
         }
         let minimum = snapshot.readyMinimum ?? states.count
         registry.makeGauge(name: "vnf_ipsec_ready", help: "1 while enough tunnels are up for /readyz")
-            .set(to: snapshot.sas != nil && !states.isEmpty && states.filter({ $0.1 == .up }).count >= minimum ? 1.0 : 0.0)
+            .set(to: snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels.count >= minimum ? 1.0 : 0.0)
+        for (name, probe) in (snapshot.status?.probes ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let labels = [("tunnel", name), ("target", probe.target)]
+            registry.makeCounter(name: "vnf_ipsec_probe_sent_total", labels: labels, help: "Data-plane probes sent through the tunnel")
+                .increment(by: Int64(probe.sent))
+            registry.makeCounter(name: "vnf_ipsec_probe_lost_total", labels: labels, help: "Data-plane probes that got no answer")
+                .increment(by: Int64(probe.lost))
+            registry.makeGauge(name: "vnf_ipsec_probe_up", labels: labels, help: "1 if the last data-plane probe was answered")
+                .set(to: probe.lastAnswered == true ? 1.0 : 0.0)
+            if let roundTrip = probe.lastRoundTripSeconds {
+                registry.makeGauge(name: "vnf_ipsec_probe_rtt_seconds", labels: labels, help: "Round trip of the last answered data-plane probe")
+                    .set(to: roundTrip)
+            }
+        }
         if let status = snapshot.status {
             registry.makeCounter(name: "vnf_ipsec_config_reloads_total", labels: [("result", "success")],
                                  help: "Configuration reloads since start, by result").increment(by: Int64(status.reloads))

@@ -45,8 +45,10 @@ public struct ObservationEndpoints: Sendable {
         let client = try? VICIClient(socketPath: viciSocket, timeout: Self.charonTimeout)
         // In upstream's manual mode the mounted files name the connections: charon knows them, we do not.
         let configured = config.isManual ? ((try? client?.connectionNames()) ?? []) : config.tunnels.map(\.name)
+        let probeRequired = config.readyRequiresProbe ? Set(config.tunnels.filter { $0.probe != nil }.map(\.name)) : []
         return GatewayMetrics.Snapshot(configured: configured, sas: try? client?.securityAssociations(),
-                                       charonVersion: try? client?.version(), status: status, readyMinimum: config.readyMinimum)
+                                       charonVersion: try? client?.version(), status: status, readyMinimum: config.readyMinimum,
+                                       probeRequired: probeRequired)
     }
 
     func metrics() -> Response {
@@ -70,9 +72,15 @@ public struct ObservationEndpoints: Sendable {
     func readiness() -> Response {
         let snapshot = snapshot()
         guard let sas = snapshot.sas else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
-        let up = snapshot.configured.filter { TunnelState(sas, connection: $0) == .up }
+        let up = snapshot.readyTunnels
         let needed = snapshot.readyMinimum ?? snapshot.configured.count
-        let lines = snapshot.configured.map { "\($0): \(TunnelState(sas, connection: $0).rawValue)\n" }.joined()
+        let lines = snapshot.configured.map { name in
+            var line = "\(name): \(TunnelState(sas, connection: name).rawValue)"
+            if let probe = snapshot.status?.probes[name] {
+                line += probe.lastAnswered == true ? ", probe \(probe.target) answered" : ", probe \(probe.target) not answered"
+            }
+            return line + "\n"
+        }.joined()
         let ready = !snapshot.configured.isEmpty && up.count >= needed
         return Response(status: ready ? 200 : 503, contentType: "text/plain",
                         body: "\(ready ? "ready" : "not ready"): \(up.count) of \(snapshot.configured.count) tunnels up, \(needed) needed\n" + lines)

@@ -40,6 +40,11 @@ public struct GatewayReport: Sendable, Codable {
         else { out = (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined() }
         if let configuration {
             out += "configuration: \(configuration.source), loaded \(configuration.loadedAt)\n"
+            for (name, probe) in configuration.probes.sorted(by: { $0.key < $1.key }) {
+                let last = probe.lastAnswered == true ? "answered in \(Int(((probe.lastRoundTripSeconds ?? 0) * 1000).rounded())) ms"
+                    : "not answered (\(probe.lastError ?? "?"))"
+                out += "  probe \(name) \(probe.target): \(last); \(probe.lost) of \(probe.sent) lost\n"
+            }
             if let last = configuration.lastReload {
                 out += "  last reload \(last.at) (\(last.reason)): \(last.succeeded ? "" : "FAILED, ")\(last.summary)\n"
                 for problem in last.problems { out += "    - \(problem)\n" }

@@ -42,8 +42,14 @@ import Yams
         defer { charon.close() }
         var gateway = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a"), TunnelConfig(name: "branch-b")])
         gateway.readyMinimum = 1
-        let config = gateway, status = ConfigurationStatus(gateway)
-        let endpoints = ObservationEndpoints(viciSocket: charon.path) { (config, status) }
+        var status = ConfigurationStatus(gateway)
+        var probe = ProbeStatistics(target: "10.1.0.1:22")
+        probe.sent = 3
+        probe.lastAnswered = true
+        probe.lastRoundTripSeconds = 0.004
+        status.probes["branch-a"] = probe
+        let config = gateway, finalStatus = status
+        let endpoints = ObservationEndpoints(viciSocket: charon.path) { (config, finalStatus) }
         let metrics = endpoints.respond(method: "GET", path: "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("vnf_ipsec_charon_up 1"), "the fake charon was not asked: \(metrics.body)")

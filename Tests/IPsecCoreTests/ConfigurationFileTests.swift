@@ -250,6 +250,15 @@ import Testing
         #expect(found.filter { $0.hasPrefix("tunnel east") } .count == 1 && found.contains { $0.contains("remoteip=\"192.0.2.300\"") }, "\(found)")
     }
 
+    @Test func aProbeMustGoThroughTheTunnel() throws {
+        let loaded = try Self.load(Self.two(["probe": "10.1.2.3:22", "probe_interval": "5s"]))
+        #expect(loaded.config.tunnels[0].probe == DataPlaneProbe(target: ListenAddress("10.1.2.3:22")!, interval: Lifetime(seconds: 5)))
+        #expect(loaded.config.tunnels[1].probe == nil)
+        let outside = Self.problems(Self.two(["probe": "10.9.0.1:22"]))
+        #expect(outside.contains { $0.contains("tunnel east: probe=\"10.9.0.1:22\"") && $0.contains("not inside remotenet") }, "\(outside)")
+        #expect(Self.problems(Self.two(["probe": "10.1.2.3"])).contains { $0.contains("expected ADDRESS:PORT") })
+    }
+
     @Test func initReadsOnlyTheTunnelsWithAVTI() throws {
         let yaml = Self.two([:], ["vti_key": nil, "vti_staticroutes": nil, "localnet": "172.16.0.0/16"])
         let loaded = try Self.load(yaml, purpose: .vtiOnly)

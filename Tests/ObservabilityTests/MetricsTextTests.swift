@@ -83,6 +83,27 @@ import Prometheus
         #expect(!text.contains("strongswan_ike_reauth_seconds"), "no series for a value charon did not give")
     }
 
+    @Test func probesAreSeriesAndCanGateReadiness() throws {
+        let config = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a")])
+        var status = ConfigurationStatus(config)
+        var probe = ProbeStatistics(target: "10.1.0.1:22")
+        probe.sent = 12
+        probe.lost = 2
+        probe.lastAnswered = false
+        status.probes["branch-a"] = probe
+        var snapshot = GatewayMetrics.Snapshot(configured: ["branch-a"], sas: [Self.sa], charonVersion: nil, status: status, readyMinimum: nil)
+        let text = Self.text(snapshot)
+        #expect(text.contains(#"vnf_ipsec_probe_sent_total{tunnel="branch-a",target="10.1.0.1:22"} 12"#), "\(text)")
+        #expect(text.contains(#"vnf_ipsec_probe_lost_total{tunnel="branch-a",target="10.1.0.1:22"} 2"#))
+        #expect(text.contains(#"vnf_ipsec_probe_up{tunnel="branch-a",target="10.1.0.1:22"} 0.0"#))
+        #expect(snapshot.readyTunnels == ["branch-a"], "the CHILD_SA is installed; the probe is not required")
+        snapshot.probeRequired = ["branch-a"]
+        #expect(snapshot.readyTunnels.isEmpty, "required, and its last probe went unanswered")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
+            #expect(try Self.promtool(text).status != 1)
+        }
+    }
+
     @Test func aLabelValueCannotBreakTheFormat() throws {
         var hostile = Self.sa
         hostile.name = "a\"b\\c\nd"

@@ -39,9 +39,12 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case startAction = "IPSEC_START_ACTION"
     case closeAction = "IPSEC_CLOSE_ACTION"
     case keyingTries = "IPSEC_KEYINGTRIES"
+    case probe = "IPSEC_PROBE"
+    case probeInterval = "IPSEC_PROBE_INTERVAL"
     case metricsListen = "IPSEC_METRICS_LISTEN"
     case readyMinimum = "IPSEC_READY_MINIMUM"
     case logFormat = "LOG_FORMAT"
+    case readyRequiresProbe = "IPSEC_READY_REQUIRES_PROBE"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }
@@ -59,7 +62,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     public var scope: Scope {
         switch self {
         case .envFile, .configFile, .useManualConfig: .environment
-        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat: .gateway
+        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat, .readyRequiresProbe: .gateway
         default: .tunnel
         }
     }

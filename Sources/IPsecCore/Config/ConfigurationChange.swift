@@ -96,6 +96,8 @@ public struct ConfigurationChange: Sendable {
                                                        $0.vti?.peerAddress.map { [$0.description] }, $0.vti?.mtu.map { [String($0)] }] },
             differs("private address") { $0.localPrivateIP },
         ].contains(true) || change.what.contains("VTI key")
+        // The probe is the gateway's own: the next round uses the new one, nothing else is touched.
+        _ = differs("probe") { $0.probe }
         return change
     }
 }

@@ -133,6 +133,7 @@ struct ConfigurationReader {
         config.metricsListen = parse(.metricsListen, expected: "expected ADDRESS:PORT, e.g. 127.0.0.1:9500 or [2001:db8::1]:9500 (an address is required: metrics are not published on every address by default)", ListenAddress.init)
         config.readyMinimum = parse(.readyMinimum, expected: "expected a whole number of tunnels from 1") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
         config.logFormat = parse(.logFormat, expected: "expected text or json") { GatewayConfig.LogFormat(rawValue: $0.lowercased()) } ?? .text
+        config.readyRequiresProbe = flag(.readyRequiresProbe, default: false)
         if let interfaces = values[ConfigVariable.interfaces.rawValue] {
             // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
             // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
@@ -211,6 +212,8 @@ struct ConfigurationReader {
         config.ikeReauthentication = flag(.ikeReauth, default: true)
         // An unreadable IPSEC_REMOTEIP is already an error; read as %any it would add misleading ones.
         config.behaviour = behaviour(remote: remote == nil && nonEmpty(.remoteIP) != nil ? nil : config.remote, keyExchange: config.keyExchange)
+
+        config.probe = probe(remoteNets: config.remoteNets)
 
         let allowWeakPSK = flag(.allowWeakPSK, default: false)
         if let secret = presharedKey(into: &config) {
@@ -364,6 +367,20 @@ struct ConfigurationReader {
             return nil
         }
         return String(secret)
+    }
+
+    // MARK: probe
+
+    private mutating func probe(remoteNets: [IPNetwork]) -> DataPlaneProbe? {
+        let interval = parse(.probeInterval, expected: "expected a duration such as 5s or 1m", Lifetime.init)
+        guard let target = parse(.probe, expected: "expected ADDRESS:PORT of a TCP service (or any address: a refusal counts as an answer) behind the peer, e.g. 10.1.0.1:22", ListenAddress.init) else {
+            if interval != nil { warn(.probeInterval, "is ignored because IPSEC_PROBE is not set") }
+            return nil
+        }
+        if !remoteNets.isEmpty, !remoteNets.contains(where: { $0.contains(target.address) }) {
+            fail(.probe, value: target.description, "is not inside IPSEC_REMOTENET (\(remoteNets.map(\.description).joined(separator: ", "))): the probe would not go through the tunnel")
+        }
+        return DataPlaneProbe(target: target, interval: interval ?? Lifetime(seconds: 10))
     }
 
     // MARK: behaviour

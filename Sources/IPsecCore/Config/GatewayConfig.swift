@@ -24,6 +24,8 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     /// How many tunnels must have an installed CHILD_SA for /readyz; nil: all of them.
     public var readyMinimum: Int?
     public var logFormat: LogFormat = .text
+    /// /readyz also needs a tunnel's last probe answered, where it has one.
+    public var readyRequiresProbe = false
 
     /// How `run` writes its log lines (and relays charon's).
     public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {

@@ -36,6 +36,8 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
     public var vti: VTISettings?
     /// Who starts negotiating, what happens when the peer goes quiet or closes, and how often to retry.
     public var behaviour: TunnelBehaviour
+    /// A data-plane check through the tunnel (`probe`), if configured.
+    public var probe: DataPlaneProbe?
 
     public init(
         name: String = TunnelConfig.environmentTunnelName,
@@ -66,6 +68,7 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         self.ikeReauthentication = ikeReauthentication
         self.vti = vti
         self.behaviour = behaviour
+        probe = nil
     }
 
     /// The name of the tunnel the environment variables describe (upstream's only one).
