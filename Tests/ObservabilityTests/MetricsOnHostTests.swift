@@ -33,6 +33,9 @@ struct MetricsOnHostTests {
                                             remoteNet: "203.0.113.0/24", wan: "wanA")
         environmentA["IPSEC_METRICS_LISTEN"] = "127.0.0.1:9500"
         environmentA["LOG_FORMAT"] = "json"
+        // The host has no ESP: the probe's packets are held by the trap policy and never answered.
+        environmentA["IPSEC_PROBE"] = "203.0.113.7:22"
+        environmentA["IPSEC_PROBE_INTERVAL"] = "1s"
         let siteA = try GatewaySite(in: a, environment: environmentA)
         defer { _ = siteA.terminate(); _ = siteB.terminate() }
 
@@ -42,6 +45,12 @@ struct MetricsOnHostTests {
         let ready = try Self.get(siteA, "/readyz")
         #expect(ready.code == 503 && ready.body.contains("vnf-ipsec: ike-only"), "no ESP here, so no CHILD_SA: \(ready)")
         #expect(try Self.get(siteA, "/nothing").code == 404)
+        // The probe's losses reach the metrics and `status`.
+        #expect(GatewaySite.wait(seconds: 10) {
+            (try? Self.get(siteA, "/metrics"))?.body.contains(#"vnf_ipsec_probe_lost_total{tunnel="vnf-ipsec",target="203.0.113.7:22"} 2"#) == true
+        }, "\((try? Self.get(siteA, "/metrics"))?.body.split(separator: "\n").filter { $0.contains("probe") } ?? [])")
+        let status = try siteA.vnfIPsec(["status"]).stdout
+        #expect(status.contains("probe vnf-ipsec 203.0.113.7:22: not answered"), "\(status)")
 
         // A real Prometheus in the same namespace, scraping every second, answering a query.
         let folder = NSTemporaryDirectory() + "prometheus-\(UUID().uuidString)"
