@@ -41,7 +41,8 @@ public struct GatewayReport: Sendable, Codable {
         if let configuration {
             out += "configuration: \(configuration.source), loaded \(configuration.loadedAt)\n"
             for (name, probe) in configuration.probes.sorted(by: { $0.key < $1.key }) {
-                let last = probe.lastAnswered == true ? "answered in \(Int(((probe.lastRoundTripSeconds ?? 0) * 1000).rounded())) ms"
+                let milliseconds = (probe.lastRoundTripSeconds ?? 0) * 1000
+                let last = probe.lastAnswered == true ? "answered in \(milliseconds < 10 ? String(format: "%.1f", milliseconds) : String(Int(milliseconds.rounded()))) ms"
                     : "not answered (\(probe.lastError ?? "?"))"
                 out += "  probe \(name) \(probe.target): \(last); \(probe.lost) of \(probe.sent) lost\n"
             }
