@@ -109,11 +109,12 @@ summary=$(jq -R -s -c '[split("\n")[] | select(length > 0) | try fromjson catch 
     charon: map(select(.source == "charon")) | length,
     named: map(select(.source == "charon" and .tunnel == "vnf-ipsec")) | length,
     othertunnel: map(select(.source == "charon" and .tunnel != null and .tunnel != "vnf-ipsec")) | length,
+    unnamed: map(select(.source == "charon" and (.message | test("(IKE|CHILD)_SA vnf-ipsec[\\[{]")) and .tunnel != "vnf-ipsec")) | length,
     unparsed: map(select(.source == "charon" and ((.message | startswith("<")) or (.message | test("^[0-9]{4}-[0-9]{2}-[0-9]{2} "))))) | length,
     sources: map(.source) | unique,
     incomplete: map(select(.time == null or .level == null or .message == null)) | length }' /tmp/siteA.log)
 echo "siteA JSON lines: $summary"
-echo "$summary" | jq -e '.charon > 0 and .named > 0 and .othertunnel == 0 and .unparsed == 0 and .incomplete == 0 and .sources == ["charon", "vnf-ipsec"]' >/dev/null \
+echo "$summary" | jq -e '.charon > 0 and .named > 0 and .othertunnel == 0 and .unnamed == 0 and .unparsed == 0 and .incomplete == 0 and .sources == ["charon", "vnf-ipsec"]' >/dev/null \
     && ok "charon lines carry source charon and tunnel vnf-ipsec where charon named it" || fail "JSON lines: $summary"
 psk=$(sed -n 's/^IPSEC_PSK=//p' "$SCENARIO_DIR/siteA.env")
 [ -n "$psk" ] && ! grep -qF "$psk" /tmp/siteA.log /tmp/metrics.txt && ok "the PSK is in neither the log nor /metrics" || fail "the PSK leaked: $(grep -lF "$psk" /tmp/siteA.log /tmp/metrics.txt)"
