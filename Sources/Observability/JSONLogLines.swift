@@ -46,9 +46,10 @@ public struct JSONLogLine: Encodable, Sendable {
             rest = rest[rest.index(after: close)...].drop { $0 == " " }
         }
         var tunnel: String?
-        if rest.first == "<", let bar = rest.firstIndex(where: { $0 == "|" || $0 == ">" }), let close = rest.firstIndex(of: ">") {
-            let name = rest[rest.index(after: rest.startIndex)..<bar]
-            if !name.isEmpty { tunnel = String(name) }
+        // `<name|id>` once the IKE_SA has its configuration; `<id>` before (a responder's first lines): no name.
+        if rest.first == "<", let close = rest.firstIndex(of: ">") {
+            let inside = rest[rest.index(after: rest.startIndex)..<close]
+            if let bar = inside.firstIndex(of: "|"), bar > inside.startIndex { tunnel = String(inside[..<bar]) }
             rest = rest[rest.index(after: close)...].drop { $0 == " " }
         }
         return JSONLogLine(time: now(), level: "info", source: "charon", tunnel: tunnel, subsystem: subsystem, message: String(rest))

@@ -136,5 +136,8 @@ import Prometheus
         let plain = JSONLogLine.charon("00[DMN] Starting IKE charon daemon")
         #expect(plain.subsystem == "DMN" && plain.tunnel == nil && plain.message == "Starting IKE charon daemon")
         #expect(JSONLogLine.charon("odd line <x").message == "odd line <x")
+        // Before its IKE_SA has a configuration charon names only the IKE_SA's unique id: no tunnel.
+        let unnamed = JSONLogLine.charon("2026-11-26 10:00:00 05[IKE] <2> 192.0.2.2 is initiating an IKE_SA")
+        #expect(unnamed.tunnel == nil && unnamed.subsystem == "IKE" && unnamed.message == "192.0.2.2 is initiating an IKE_SA")
     }
 }

@@ -80,9 +80,9 @@ start_site() {
 }
 
 # init_site SITE: runs `vnf-ipsec init` with the site's environment (upstream's init container), plus
-# $EXTRA_ENV as for start_site.
+# $EXTRA_ENV as for start_site. Output to /tmp/SITE.log, or to $INIT_LOG (keeps run's log its own).
 init_site() {
-    ip netns exec $1 sh -c "set -a; . '$SCENARIO_DIR/$1.env'; ${EXTRA_ENV:-true}; set +a; exec '$VNF' init" >> /tmp/$1.log 2>&1
+    ip netns exec $1 sh -c "set -a; . '$SCENARIO_DIR/$1.env'; ${EXTRA_ENV:-true}; set +a; exec '$VNF' init" >> "${INIT_LOG:-/tmp/$1.log}" 2>&1
 }
 
 site_pid() { cat /tmp/$1.pid; }
