@@ -1,3 +1,5 @@
+import Observability
+import Foundation
 import ArgumentParser
 import GatewayRuntime
 import IPsecCore
@@ -26,15 +28,22 @@ struct InitCommand: ParsableCommand {
             for (name, setup) in setups { for step in setup.steps { print(label(name) + step) } }
             return
         }
+        // An init container shares the gateway's environment: with LOG_FORMAT=json its lines are JSON too.
+        let json = loaded.config.logFormat == .json
+        func line(_ level: String, _ tunnel: String, _ text: String) -> String {
+            json ? JSONLogLine(time: Date().formatted(.iso8601), level: level, source: "vnf-ipsec", tunnel: tunnel, subsystem: nil, message: text).text
+                : label(tunnel) + text
+        }
         var current = setups[0].0
         do throws(NetlinkError) {
             let handle = try NetlinkHandle()
             for (name, setup) in setups {
                 current = name
-                for line in try setup.apply(handle) { print(label(name) + line) }
+                for report in try setup.apply(handle) { print(line("info", name, report)) }
             }
         } catch {
-            printError("init: \(label(current))\(error)\(Self.advice(for: error))")
+            printError(json ? line("error", current, "init: \(error)\(Self.advice(for: error))")
+                            : "init: \(label(current))\(error)\(Self.advice(for: error))")
             throw ExitCode.failure
         }
     }
