@@ -207,6 +207,12 @@ struct CLITests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("init: link add vti7 type vti: Operation not permitted. Changing the network configuration needs CAP_NET_ADMIN (run as root, or add the NET_ADMIN capability to the container)"), "\(result.stderr)")
         #expect(try namespace.check(["ip", "-o", "link", "show"]).split(separator: "\n").count == 1, "only lo")
+        // The same refusal as one JSON line when the init container shares LOG_FORMAT=json.
+        let json = try namespace.run(["/usr/bin/setpriv", "--bounding-set=-net_admin", "/usr/bin/env", "-i", "LOG_FORMAT=json",
+                                      "IPSEC_LOCALIP=192.0.2.1", "IPSEC_REMOTEIP=192.0.2.2", "IPSEC_VTI_KEY=7", GatewaySite.binary, "init"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.stderr.utf8)) as? [String: Any]
+        #expect(json.status == 1 && object?["level"] as? String == "error" && object?["tunnel"] as? String == "vnf-ipsec", "\(json.stderr)")
+        #expect((object?["message"] as? String)?.contains("Operation not permitted") == true)
     }
 
     @Test func withJSONLogsTheProblemsAreJSONLinesToo() throws {
