@@ -52,12 +52,12 @@ enum ConfigurationFile {
             // default one compiles regular expressions (ICU) to type scalars nobody here asks for.
             root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
-            throw file.errors(("", "is not valid YAML: \(Self.describe(error))"))
+            throw file.error("is not valid YAML: \(Self.describe(error))")
         } catch {
-            throw file.errors(("", "is not valid YAML: \(error)"))
+            throw file.error("is not valid YAML: \(error)")
         }
         guard let root, case .mapping(let top) = root else {
-            throw file.errors(("", "must be a mapping with a tunnels: list (see docs/configuration.md)"))
+            throw file.error("must be a mapping with a tunnels: list (see docs/configuration.md)")
         }
 
         // Gateway-wide values: the top level wins over defaults:.
@@ -180,8 +180,9 @@ enum ConfigurationFile {
             problems.append(ConfigurationProblem(name: key + (line.map { " (line \($0))" } ?? ""), value: nil, expected: message))
         }
 
-        func errors(_ problem: (String, String)) -> ConfigurationErrors {
-            ConfigurationErrors([ConfigurationProblem(name: path, value: nil, expected: problem.1)], source: path)
+        /// The whole file in error: one problem naming it.
+        func error(_ message: String) -> ConfigurationErrors {
+            ConfigurationErrors([ConfigurationProblem(name: path, value: nil, expected: message)], source: path)
         }
 
         /// A mapping's keys (scalars, each once) with their values.
