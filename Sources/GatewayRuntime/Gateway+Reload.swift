@@ -101,6 +101,7 @@ extension Gateway {
             new.charonSettings = old.charonSettings
             new.metricsListen = old.metricsListen
             new.logFormat = old.logFormat
+            new.reloadOnChange = old.reloadOnChange
             change = ConfigurationChange(from: old, to: new)
         }
         recordFingerprint(of: new)
@@ -121,6 +122,7 @@ extension Gateway {
             let summary = Self.summary(change)
             logger.notice("reloaded (\(reason)): \(summary)")
             finishReload(reason: reason, succeeded: true, summary: summary, problems: [])
+            backend.afterReload(new)
         } catch {
             logger.error("reload (\(reason)) failed part-way: \(error); what was applied before stays, the rest of the running configuration too; correct it and reload again")
             finishReload(reason: reason, succeeded: false, summary: "failed part-way", problems: ["\(error)"])

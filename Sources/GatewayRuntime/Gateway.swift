@@ -118,7 +118,7 @@ public final class Gateway: Service, Sendable {
                     return .finished
                 }
             }
-            if let reloading = options.reloading, !config.isManual {
+            if let reloading = options.reloading, !config.isManual, config.reloadOnChange {
                 group.addTask { [self] in
                     await watchConfigurationFiles(reloading)
                     return .finished

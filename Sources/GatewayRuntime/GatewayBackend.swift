@@ -23,6 +23,9 @@ public protocol GatewayBackend: Sendable {
     /// - Throws: the daemon's refusal, in its words; what was applied before it stays.
     func apply(_ change: ConfigurationChange, config: GatewayConfig) async throws
 
+    /// What may follow a reload once it is in effect (files kept for operators); by default nothing.
+    func afterReload(_ config: GatewayConfig)
+
     /// The state of every connection that has SAs, by name (a tunnel missing is down), whenever one may
     /// have changed (each CHILD_SA up or down, and now and then in case an event was missed), until the
     /// daemon ends or the consuming task is cancelled.
@@ -45,4 +48,8 @@ public struct DaemonExit: Sendable, Equatable {
         self.status = status
         self.lastLines = lastLines
     }
+}
+
+extension GatewayBackend {
+    public func afterReload(_ config: GatewayConfig) {}
 }

@@ -119,13 +119,21 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     }
 
     /// The tunnels' keys, then their connections in as few messages as fit.
-    private func load(_ tunnels: [TunnelConfig], keysOnly: Bool = false, client: VICIClient) throws {
+    private func load(_ tunnels: [TunnelConfig], client: VICIClient) throws {
+        try loadKeys(tunnels, client: client)
+        try loadConnections(tunnels, client: client)
+    }
+
+    private func loadKeys(_ tunnels: [TunnelConfig], client: VICIClient) throws {
         for tunnel in tunnels {
             guard let psk = tunnel.psk else { continue }
             try client.loadSharedKey(psk.secret, owners: renderer.sharedKeyOwners(tunnel).map(\.description),
                                      id: StrongSwanBackend.sharedKeyID(tunnel))
         }
-        guard !keysOnly else { return }
+    }
+
+    private func loadConnections(_ tunnels: [TunnelConfig], client: VICIClient) throws {
+        guard !tunnels.isEmpty else { return }
         try client.loadConnections(tunnels.map { ($0.name, VICIMessage(renderer.connection($0))) })
     }
 
@@ -159,17 +167,25 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
             if tunnel.psk != nil { try? client.unloadSharedKey(id: StrongSwanBackend.sharedKeyID(tunnel)) }
         }
         // Changed: only what the change needs (see ConfigurationChange).
-        try load(change.changed.filter { $0.loadKey && !$0.loadConnection }.map(\.new), keysOnly: true, client: client)
-        try load(change.changed.filter(\.loadConnection).map(\.new), client: client)
+        try loadKeys(change.changed.filter(\.loadKey).map(\.new), client: client)
+        try loadConnections(change.changed.filter(\.loadConnection).map(\.new), client: client)
         let renegotiated = change.changed.filter(\.renegotiate).map(\.new)
         for tunnel in renegotiated where open.contains(tunnel.name) {
             try? client.terminate(ike: tunnel.name, timeout: .milliseconds(1500))
         }
         // Added: loaded like at start.
         try load(change.added, client: client)
-        // The file operators read stays what charon has.
-        try ConfigurationFiles.write(renderer.render(config, format: .swanctl).filter { $0.path == "swanctl.conf" }, into: options.runtimeDirectory)
         try await start(renegotiated + change.added, client: client)
+    }
+
+    /// The swanctl.conf operators read (`swanctl --list-conns --file`) made what charon now has: rendered
+    /// whole, so it follows the reload rather than delaying it.
+    public func afterReload(_ config: GatewayConfig) {
+        do {
+            try ConfigurationFiles.write(renderer.render(config, format: .swanctl).filter { $0.path == "swanctl.conf" }, into: options.runtimeDirectory)
+        } catch {
+            logger.warning("\(error)")
+        }
     }
 
     /// Starts each tunnel that has no SA yet. Returns at once: with keyingtries=0 charon keeps trying in

@@ -111,6 +111,32 @@ struct GatewayRuntimeTests {
                        logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func withReloadOnChangeOffOnlySIGHUPReloads() async throws {
+        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let backend = FakeBackend()
+        try ("reload_on_change: no\n" + Self.twoTunnels()).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        let environment = ["IPSEC_CONFIG_FILE": folder + "/gateway.yaml"]
+        var options = Gateway.Options()
+        options.statusFile = folder + "/status.json"
+        options.reloading = ConfigurationReloading(load: { try GatewayConfig.load(environment: environment) },
+                                                   watchedFiles: { _ in [folder + "/gateway.yaml"] })
+        let gateway = Gateway(config: try GatewayConfig.load(environment: environment).config, backend: backend, options: options,
+                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let run = Task { try await gateway.run() }
+        await eventually { status(folder) != nil }
+        try ("reload_on_change: no\n" + Self.twoTunnels(third: true)).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+        try await Task.sleep(for: .seconds(1))
+        #expect(status(folder)?.lastReload == nil && gateway.config.tunnels.count == 2, "reloaded by itself")
+        gateway.reload(because: "SIGHUP")
+        await eventually { status(folder)?.tunnels.count == 3 }
+        #expect(backend.calls.last == .apply(added: ["three"], changed: [], removed: []), "\(backend.calls)")
+        run.cancel()
+        try await run.value
+    }
+
     func status(_ folder: String) -> ConfigurationStatus? {
         FileManager.default.contents(atPath: folder + "/status.json").flatMap { try? JSONDecoder().decode(ConfigurationStatus.self, from: $0) }
     }

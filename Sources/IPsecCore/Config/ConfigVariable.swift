@@ -45,6 +45,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case readyMinimum = "IPSEC_READY_MINIMUM"
     case logFormat = "LOG_FORMAT"
     case readyRequiresProbe = "IPSEC_READY_REQUIRES_PROBE"
+    case reloadOnChange = "IPSEC_RELOAD_ON_CHANGE"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }
@@ -62,7 +63,7 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     public var scope: Scope {
         switch self {
         case .envFile, .configFile, .useManualConfig: .environment
-        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat, .readyRequiresProbe: .gateway
+        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat, .readyRequiresProbe, .reloadOnChange: .gateway
         default: .tunnel
         }
     }

@@ -54,6 +54,7 @@ public struct ConfigurationChange: Sendable {
         if old.charonSettings != new.charonSettings { needsRestart.append("manual_charon") }
         if old.metricsListen != new.metricsListen { needsRestart.append("metrics_listen") }
         if old.logFormat != new.logFormat { needsRestart.append("log_format") }
+        if old.reloadOnChange != new.reloadOnChange { needsRestart.append("reload_on_change") }
         if old.isRouteBased != new.isRouteBased, !old.tunnels.isEmpty { needsRestart.append("route-based or policy-based (charon's install_routes)") }
     }
 

@@ -134,6 +134,7 @@ struct ConfigurationReader {
         config.readyMinimum = parse(.readyMinimum, expected: "expected a whole number of tunnels from 1") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
         config.logFormat = parse(.logFormat, expected: "expected text or json") { GatewayConfig.LogFormat(rawValue: $0.lowercased()) } ?? .text
         config.readyRequiresProbe = flag(.readyRequiresProbe, default: false)
+        config.reloadOnChange = flag(.reloadOnChange, default: true)
         if let interfaces = values[ConfigVariable.interfaces.rawValue] {
             // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
             // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).

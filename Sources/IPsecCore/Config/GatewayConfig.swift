@@ -26,6 +26,9 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     public var logFormat: LogFormat = .text
     /// /readyz also needs a tunnel's last probe answered, where it has one.
     public var readyRequiresProbe = false
+    /// `run` reloads by itself when its files change; off, only SIGHUP reloads (a change applied when the
+    /// operator decides).
+    public var reloadOnChange = true
 
     /// How `run` writes its log lines (and relays charon's).
     public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {
