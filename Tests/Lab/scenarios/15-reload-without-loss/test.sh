@@ -12,7 +12,7 @@ ip -n siteB addr add 10.2.0.1/24 dev lanB; ip -n hostB addr add 10.2.0.10/24 dev
 
 # siteA runs `run --config $A_CONF` with reload_on_change off: its edits take effect only on SIGHUP.
 # siteB's file (IPSEC_CONFIG_FILE) is replaced in its watched folder: no signal is sent.
-# The keys are psk_files, watched on both sides.
+# The keys are psk_files: siteB watches them, siteA takes them on SIGHUP.
 A_CONF=/tmp/siteA/conf/gateway.yaml A_EDIT=/tmp/siteA/edit/gateway.yaml B_CONF=/tmp/siteB/conf/gateway.yaml
 mkdir -p /tmp/siteA/conf /tmp/siteA/edit /tmp/siteA/keys /tmp/siteB/conf /tmp/siteB/keys
 ln -s "$A_EDIT" "$A_CONF"
@@ -150,10 +150,12 @@ same_ike siteB tunA "$IKE_A_SITEB" "after step 3"
 
 say "step 4: tunA's key rotated on both sides (psk_file replaced), then its IKE_SA closed at siteA"
 auths_before=$(grep -c "authentication of '192.0.2.2' with pre-shared key successful" /tmp/siteA.log)
-for s in siteB siteA; do
-    put_key /tmp/$s/keys/tunA.psk "$NEW_KEY_A"
-    expect_reload $s "^true a configuration file changed: changed tunA (key); 1 unchanged" "loaded tunA's new key"
-done
+# siteB sees its key file change; siteA (reload_on_change: no) takes it on SIGHUP.
+put_key /tmp/siteB/keys/tunA.psk "$NEW_KEY_A"
+expect_reload siteB "^true a configuration file changed: changed tunA (key); 1 unchanged" "loaded tunA's new key"
+put_key /tmp/siteA/keys/tunA.psk "$NEW_KEY_A"
+kill -HUP "$(site_pid siteA)"
+expect_reload siteA "^true SIGHUP: changed tunA (key); 1 unchanged" "loaded tunA's new key"
 same_ike siteA tunA "$IKE_A_SITEA" "after the key changed (before the IKE_SA is closed)"
 same_ike siteB tunA "$IKE_A_SITEB" "after the key changed (before the IKE_SA is closed)"
 # swanctl (in siteA's mount namespace: charon's socket is /var/run/charon.vici there) takes seconds to start
