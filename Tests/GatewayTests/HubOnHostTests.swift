@@ -51,30 +51,56 @@ struct HubOnHostTests {
         return yaml
     }
 
+    /// The three gateways of these tests: a hub in namespace `hub` running `run --config` on `hubFile` (its
+    /// folder also holds spoke2's key file), and two spokes from the environment, each on a veth of its own.
+    struct Hub {
+        let namespaces: [NetworkNamespace]
+        let folder: String
+        let hub: GatewaySite, spoke1: GatewaySite, spoke2: GatewaySite
+
+        init(hubFile: String) throws {
+            let hubNamespace = try NetworkNamespace("hub"), spoke1Namespace = try NetworkNamespace("sp1"), spoke2Namespace = try NetworkNamespace("sp2")
+            namespaces = [hubNamespace, spoke1Namespace, spoke2Namespace]
+            folder = NSTemporaryDirectory() + "hub-\(UUID().uuidString)"
+            do {
+                try NetworkNamespace.link(hubNamespace, "hub1", "192.0.2.1/24", spoke1Namespace, "wan1", "192.0.2.2/24")
+                try NetworkNamespace.link(hubNamespace, "hub2", "198.51.100.1/24", spoke2Namespace, "wan2", "198.51.100.2/24")
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                try (HubOnHostTests.psk2 + "\n").write(toFile: folder + "/spoke2.psk", atomically: true, encoding: .utf8)
+                chmod(folder + "/spoke2.psk", 0o600)
+                try hubFile.write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+            } catch {
+                for namespace in namespaces { namespace.delete() }
+                try? FileManager.default.removeItem(atPath: folder)
+                throw error
+            }
+            func spoke(_ n: Int, local: String, remote: String, psk: String) -> [String: String] {
+                ["IPSEC_LOCALIP": local, "IPSEC_REMOTEIP": remote, "IPSEC_LOCALNET": "10.\(n).0.0/24", "IPSEC_REMOTENET": "10.0.0.0/24",
+                 "IPSEC_PSK": psk, "IPSEC_INTERFACES": "wan\(n)"]
+            }
+            spoke1 = try GatewaySite(in: spoke1Namespace, environment: spoke(1, local: "192.0.2.2", remote: "192.0.2.1", psk: HubOnHostTests.psk1))
+            spoke2 = try GatewaySite(in: spoke2Namespace, environment: spoke(2, local: "198.51.100.2", remote: "198.51.100.1", psk: HubOnHostTests.psk2))
+            hub = try GatewaySite(in: hubNamespace, environment: [:], arguments: ["run", "--config", folder + "/gateway.yaml"])
+        }
+
+        func report() throws -> Report {
+            try JSONDecoder().decode(Report.self, from: Data(hub.vnfIPsec(["status", "--json"]).stdout.utf8))
+        }
+
+        func stop() {
+            for site in [hub, spoke1, spoke2] { _ = site.terminate() }
+            for namespace in namespaces { namespace.delete() }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
+    }
+
     /// SIGHUP with a tunnel added: it comes up and `status --json` shows it, the first tunnel's IKE_SA is
     /// the same one; then a broken file: refused, the gateway and both tunnels stay, `status` says why.
     @Test func sighupAddsATunnelAndABrokenFileKeepsTheRunningConfiguration() throws {
-        let hub = try NetworkNamespace("hub"), spoke1 = try NetworkNamespace("sp1"), spoke2 = try NetworkNamespace("sp2")
-        defer { hub.delete(); spoke1.delete(); spoke2.delete() }
-        try NetworkNamespace.link(hub, "hub1", "192.0.2.1/24", spoke1, "wan1", "192.0.2.2/24")
-        try NetworkNamespace.link(hub, "hub2", "198.51.100.1/24", spoke2, "wan2", "198.51.100.2/24")
-        let folder = NSTemporaryDirectory() + "hub-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try (Self.psk2 + "\n").write(toFile: folder + "/spoke2.psk", atomically: true, encoding: .utf8)
-        chmod(folder + "/spoke2.psk", 0o600)
-        try Self.hubFile(spoke2: false).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
-        func spoke(_ n: Int, local: String, remote: String, psk: String) -> [String: String] {
-            ["IPSEC_LOCALIP": local, "IPSEC_REMOTEIP": remote, "IPSEC_LOCALNET": "10.\(n).0.0/24", "IPSEC_REMOTENET": "10.0.0.0/24",
-             "IPSEC_PSK": psk, "IPSEC_INTERFACES": "wan\(n)"]
-        }
-        let siteS1 = try GatewaySite(in: spoke1, environment: spoke(1, local: "192.0.2.2", remote: "192.0.2.1", psk: Self.psk1))
-        let siteS2 = try GatewaySite(in: spoke2, environment: spoke(2, local: "198.51.100.2", remote: "198.51.100.1", psk: Self.psk2))
-        let siteHub = try GatewaySite(in: hub, environment: [:], arguments: ["run", "--config", folder + "/gateway.yaml"])
-        defer { _ = siteHub.terminate(); _ = siteS1.terminate(); _ = siteS2.terminate() }
-        func report() throws -> Report {
-            try JSONDecoder().decode(Report.self, from: Data(siteHub.vnfIPsec(["status", "--json"]).stdout.utf8))
-        }
+        let hub = try Hub(hubFile: Self.hubFile(spoke2: false))
+        defer { hub.stop() }
+        let (siteHub, folder) = (hub.hub, hub.folder)
+        func report() throws -> Report { try hub.report() }
         #expect(try GatewaySite.wait(seconds: 20) { (try? report())?.tunnels.first?.state == .ikeOnly }, "\(siteHub.log.suffix(2000))")
         let spoke1ID = try #require(try report().tunnels.first?.securityAssociations.first?.uniqueID)
 
@@ -103,43 +129,10 @@ struct HubOnHostTests {
     }
 
     @Test func aHubRunsTwoTunnelsFromOneFileAndASpokesDeathLeavesTheOtherAlone() throws {
-        let hub = try NetworkNamespace("hub"), spoke1 = try NetworkNamespace("sp1"), spoke2 = try NetworkNamespace("sp2")
-        defer { hub.delete(); spoke1.delete(); spoke2.delete() }
-        try NetworkNamespace.link(hub, "hub1", "192.0.2.1/24", spoke1, "wan1", "192.0.2.2/24")
-        try NetworkNamespace.link(hub, "hub2", "198.51.100.1/24", spoke2, "wan2", "198.51.100.2/24")
-        let folder = NSTemporaryDirectory() + "hub-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        try (Self.psk2 + "\n").write(toFile: folder + "/spoke2.psk", atomically: true, encoding: .utf8)
-        chmod(folder + "/spoke2.psk", 0o600)
-        try """
-            interfaces: [hub1, hub2]
-            defaults:
-              localnet: 10.0.0.0/24
-            tunnels:
-              - name: spoke1
-                localip: 192.0.2.1
-                remoteip: 192.0.2.2
-                remotenet: [10.1.0.0/24]
-                psk: \(Self.psk1)
-              - name: spoke2
-                localip: 198.51.100.1
-                remoteip: 198.51.100.2
-                remotenet: 10.2.0.0/24
-                psk_file: spoke2.psk
-            """.write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
-        func spoke(_ n: Int, local: String, remote: String, psk: String) -> [String: String] {
-            ["IPSEC_LOCALIP": local, "IPSEC_REMOTEIP": remote, "IPSEC_LOCALNET": "10.\(n).0.0/24", "IPSEC_REMOTENET": "10.0.0.0/24",
-             "IPSEC_PSK": psk, "IPSEC_INTERFACES": "wan\(n)"]
-        }
-        let siteS1 = try GatewaySite(in: spoke1, environment: spoke(1, local: "192.0.2.2", remote: "192.0.2.1", psk: Self.psk1))
-        let siteS2 = try GatewaySite(in: spoke2, environment: spoke(2, local: "198.51.100.2", remote: "198.51.100.1", psk: Self.psk2))
-        let siteHub = try GatewaySite(in: hub, environment: [:], arguments: ["run", "--config", folder + "/gateway.yaml"])
-        defer { _ = siteHub.terminate(); _ = siteS1.terminate(); _ = siteS2.terminate() }
-
-        func report() throws -> Report {
-            try JSONDecoder().decode(Report.self, from: Data(siteHub.vnfIPsec(["status", "--json"]).stdout.utf8))
-        }
+        let hub = try Hub(hubFile: Self.hubFile(spoke2: true))
+        defer { hub.stop() }
+        let (siteHub, siteS1, siteS2) = (hub.hub, hub.spoke1, hub.spoke2)
+        func report() throws -> Report { try hub.report() }
         let bothUp = try GatewaySite.wait(seconds: 20) {
             (try? report())?.tunnels.filter { $0.state == .ikeOnly }.count == 2
         }
