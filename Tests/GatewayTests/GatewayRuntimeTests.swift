@@ -100,8 +100,9 @@ struct GatewayRuntimeTests {
     }
 
     /// A gateway on `twoTunnels()` read from a file, with reloading from it and a status file.
-    func reloadingGateway(_ backend: FakeBackend, folder: String) throws -> Gateway {
-        try Self.twoTunnels().write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
+    /// `firstLines` go before the tunnels (gateway-wide keys).
+    func reloadingGateway(_ backend: FakeBackend, folder: String, firstLines: String = "") throws -> Gateway {
+        try (firstLines + Self.twoTunnels()).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
         let environment = ["IPSEC_CONFIG_FILE": folder + "/gateway.yaml"]
         var options = Gateway.Options()
         options.statusFile = folder + "/status.json"
@@ -117,14 +118,7 @@ struct GatewayRuntimeTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let backend = FakeBackend()
-        try ("reload_on_change: no\n" + Self.twoTunnels()).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
-        let environment = ["IPSEC_CONFIG_FILE": folder + "/gateway.yaml"]
-        var options = Gateway.Options()
-        options.statusFile = folder + "/status.json"
-        options.reloading = ConfigurationReloading(load: { try GatewayConfig.load(environment: environment) },
-                                                   watchedFiles: { _ in [folder + "/gateway.yaml"] })
-        let gateway = Gateway(config: try GatewayConfig.load(environment: environment).config, backend: backend, options: options,
-                              logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let gateway = try reloadingGateway(backend, folder: folder, firstLines: "reload_on_change: no\n")
         let run = Task { try await gateway.run() }
         await eventually { status(folder) != nil }
         try ("reload_on_change: no\n" + Self.twoTunnels(third: true)).write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8)
