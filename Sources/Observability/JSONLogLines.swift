@@ -31,6 +31,12 @@ public struct JSONLogLine: Encodable, Sendable {
         return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? #"{"message":"unencodable log line"}"#
     }
 
+    /// A line of vnf-ipsec's own, stamped now: what the log handler writes, and what commands write about
+    /// their configuration or their work outside a logger (`init`, a refused configuration).
+    public static func own(level: String, tunnel: String? = nil, message: String, metadata: [String: String]? = nil) -> JSONLogLine {
+        JSONLogLine(time: now(), level: level, source: "vnf-ipsec", tunnel: tunnel, subsystem: nil, message: message, metadata: metadata)
+    }
+
     static func now() -> String { Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted)) }
 
     /// A charon line as its `filelog` writes it with `time_format = %F %T` and `ike_name = yes`:
@@ -76,9 +82,8 @@ public struct JSONLogHandler: LogHandler {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { _, new in new } }
         let tunnel = all.removeValue(forKey: "connection").map { "\($0)" }
-        let line = JSONLogLine(time: JSONLogLine.now(), level: event.level.rawValue, source: "vnf-ipsec", tunnel: tunnel,
-                               subsystem: nil, message: "\(event.message)",
-                               metadata: all.isEmpty ? nil : all.mapValues { "\($0)" })
+        let line = JSONLogLine.own(level: event.level.rawValue, tunnel: tunnel, message: "\(event.message)",
+                                   metadata: all.isEmpty ? nil : all.mapValues { "\($0)" })
         write(line.text)
     }
 }

@@ -46,7 +46,6 @@ enum ConfigurationLoading {
 
     /// With LOG_FORMAT=json, what `run` says about its configuration is JSON too (on stderr, as in text).
     private static func line(level: String, _ message: String) -> String {
-        JSONLogLine(time: Date().formatted(.iso8601), level: level, source: "vnf-ipsec", tunnel: nil, subsystem: nil,
-                    message: message, metadata: nil).text
+        JSONLogLine.own(level: level, message: message).text
     }
 }

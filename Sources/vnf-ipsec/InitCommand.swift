@@ -1,5 +1,4 @@
 import Observability
-import Foundation
 import ArgumentParser
 import GatewayRuntime
 import IPsecCore
@@ -31,7 +30,7 @@ struct InitCommand: ParsableCommand {
         // An init container shares the gateway's environment: with LOG_FORMAT=json its lines are JSON too.
         let json = loaded.config.logFormat == .json
         func line(_ level: String, _ tunnel: String, _ text: String) -> String {
-            json ? JSONLogLine(time: Date().formatted(.iso8601), level: level, source: "vnf-ipsec", tunnel: tunnel, subsystem: nil, message: text).text
+            json ? JSONLogLine.own(level: level, tunnel: tunnel, message: text).text
                 : label(tunnel) + text
         }
         var current = setups[0].0
