@@ -102,6 +102,9 @@ extension Gateway {
             new.metricsListen = old.metricsListen
             new.logFormat = old.logFormat
             new.reloadOnChange = old.reloadOnChange
+            new.failClosed = old.failClosed
+            new.vtiFollowsSA = old.vtiFollowsSA
+            new.retransmission = old.retransmission
             change = ConfigurationChange(from: old, to: new)
         }
         recordFingerprint(of: new)
@@ -112,9 +115,9 @@ extension Gateway {
             return
         }
         do {
-            try prepareKernel(for: change)
+            try prepareKernel(for: change, config: new)
             try await backend.apply(change, config: new)
-            cleanUpKernel(after: change)
+            cleanUpKernel(after: change, config: new)
             state.withLock { state in
                 state.config = new
                 state.status = ConfigurationStatus(new, counting: state.status)
@@ -150,8 +153,9 @@ extension Gateway {
     }
 
     /// Before charon is told: the VTIs of added tunnels, and of changed ones as they are now (a VTI whose
-    /// key or endpoints changed is replaced).
-    private func prepareKernel(for change: ConfigurationChange) throws {
+    /// key or endpoints changed is replaced; one that follows its SA stays down until the tunnel is up),
+    /// and their fail-closed guards.
+    private func prepareKernel(for change: ConfigurationChange, config: GatewayConfig) throws {
         let handle = try NetlinkHandle()
         for tunnel in change.changed where tunnel.old.vti != nil {
             let before = VTISetup(tunnel.old), after = VTISetup(tunnel.new)
@@ -160,9 +164,12 @@ extension Gateway {
                 logger.info("removed \(before.link.attributes.name)", metadata: ["connection": "\(tunnel.new.name)"])
             }
         }
+        let guards = FailClosedGuards(config)
         for tunnel in change.added + change.changed.filter({ $0.kernel || $0.renegotiate }).map(\.new) {
+            for policy in guards.byTunnel[tunnel.name] ?? [] { try handle.xfrmPolicyUpdate(policy) }
             guard let setup = VTISetup(tunnel) else { continue }
-            for line in try setup.apply(handle) where !line.hasSuffix("already present") && !line.hasSuffix("already set") {
+            let up = !config.vtiFollowsSA || state.withLock { $0.vtiUp[tunnel.name] == true }
+            for line in try setup.apply(handle, up: up) where !line.hasSuffix("already present") && !line.hasSuffix("already set") && !line.hasSuffix("already down") {
                 logger.info("\(line)", metadata: ["connection": "\(tunnel.name)"])
             }
         }
@@ -170,10 +177,18 @@ extension Gateway {
         removeInstalledRoutes(of: Set(change.changed.filter { $0.kernel || $0.renegotiate }.map(\.new.name)))
     }
 
-    /// After charon let them go: removed tunnels' VTIs and main-table routes.
-    private func cleanUpKernel(after change: ConfigurationChange) {
+    /// After charon let them go: removed tunnels' VTIs, main-table routes and guards (and a changed tunnel's
+    /// guards for selectors it no longer has).
+    private func cleanUpKernel(after change: ConfigurationChange, config: GatewayConfig) {
         removeInstalledRoutes(of: Set(change.removed.map(\.name)))
+        state.withLock { state in for tunnel in change.removed { state.vtiUp[tunnel.name] = nil } }
         guard let handle = try? NetlinkHandle() else { return }
+        do {
+            let removed = try FailClosedGuards(config).apply(handle)
+            if !removed.isEmpty { logger.info("removed \(removed.count) fail-closed guard policies of removed or changed tunnels") }
+        } catch {
+            logger.warning("fail-closed guards: \(error)")
+        }
         for tunnel in change.removed {
             guard let setup = VTISetup(tunnel) else { continue }
             do {

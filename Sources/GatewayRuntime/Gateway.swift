@@ -44,6 +44,12 @@ public final class Gateway: Service, Sendable {
         /// The operator's own main-table routes to the same destinations that ours replaced: put back when
         /// ours go, so stopping the gateway restores the host's routing as it found it.
         var replacedRoutes: [String: [Route]] = [:]
+        /// Whether each VTI was last set up (true) or down (false) to follow its tunnel; absent: not yet.
+        var vtiUp: [String: Bool] = [:]
+        /// Since when a route-based tunnel this side starts has had no SA at all, and when `run` last
+        /// initiated it.
+        var idleSince: [String: ContinuousClock.Instant] = [:]
+        var lastInitiated: [String: ContinuousClock.Instant] = [:]
     }
 
     public init(config: GatewayConfig, backend: any GatewayBackend, options: Options = Options(), logger: Logger) {
@@ -91,6 +97,9 @@ public final class Gateway: Service, Sendable {
         let lock = try InstanceLock(path: backend.instanceLockPath)
         defer { withExtendedLifetime(lock) {} }
         if !config.isManual { removeSAsLeftByAnEarlierDaemon() }
+        // Before charon starts: until it has loaded its policies, the guards are all that keeps the LAN's
+        // traffic from leaving in cleartext.
+        if !config.isManual { try installGuards(config) }
         do {
             try await backend.start(config)
         } catch {
@@ -128,7 +137,7 @@ public final class Gateway: Service, Sendable {
                 // Ends with the shutdown request, or with a CancellationError when run() ends first.
                 (try? await gracefulShutdown()) != nil ? .shutdownRequested : .finished
             }
-            if config.setRouteDefaultTable {
+            if config.setRouteDefaultTable || (config.vtiFollowsSA && config.isRouteBased && !config.isManual) {
                 group.addTask { [self] in
                     await followTunnelState()
                     return .finished
@@ -169,9 +178,13 @@ public final class Gateway: Service, Sendable {
         removeInstalledRoutes()
         // Whatever ended the daemon, what it wrote that holds secrets goes (stop is a no-op on a dead one).
         await backend.stop(self.config)
+        let guarded = FailClosedGuards(self.config).byTunnel.values.contains { !$0.isEmpty }
         switch outcome {
         case .stopped:
             if options.teardownVTI { removeVTI() }
+            if guarded {
+                logger.notice("fail-closed guards stay in place: traffic to the remote subnets is dropped until the gateway runs again (`vnf-ipsec teardown` removes them)")
+            }
             logger.info("stopped")
         case .refused(let why):
             throw GatewayError.notStarted("charon did not take the configuration: \(why)")
@@ -231,20 +244,89 @@ public final class Gateway: Service, Sendable {
         }
     }
 
-    // MARK: SET_ROUTE_DEFAULT_TABLE
+    // MARK: fail closed
 
-    /// Keeps each tunnel's main-table routes to its remote subnets present exactly while it has a CHILD_SA.
-    private func followTunnelState() async {
-        for await states in backend.tunnelStates() {
-            for tunnel in config.tunnels {
-                do {
-                    try reconcileDefaultTableRoute(tunnel, up: states[tunnel.name] == .up)
-                } catch {
-                    logger.error("main-table route: \(error)", metadata: ["connection": "\(tunnel.name)"])
-                }
+    /// Installs the configuration's guards and removes ours it no longer has; with fail_closed off removes
+    /// every guard of ours (upstream's behaviour, also for what an earlier run left).
+    func installGuards(_ config: GatewayConfig) throws {
+        let guards = FailClosedGuards(config)
+        do {
+            let handle = try NetlinkHandle()
+            let removed = try guards.apply(handle)
+            for line in guards.summary { logger.info("\(line)") }
+            if !removed.isEmpty {
+                logger.notice("removed \(removed.count) fail-closed guard policies no tunnel of this configuration has\(config.failClosed ? "" : " (fail_closed is off)")")
             }
+        } catch {
+            throw GatewayError.notStarted("cannot install the fail-closed guards (XFRM policies): \(error). Give the container NET_ADMIN, or set IPSEC_FAIL_CLOSED=no to run without them")
         }
     }
+
+    // MARK: following each tunnel's state
+
+    /// Keeps the kernel in step with each tunnel's CHILD_SA: its main-table routes (SET_ROUTE_DEFAULT_TABLE)
+    /// and its VTI (up exactly while a CHILD_SA is installed), and starts again a route-based tunnel that
+    /// lost every SA (its traffic cannot: the VTI is down).
+    private func followTunnelState() async {
+        for await states in backend.tunnelStates() {
+            let config = self.config
+            var idle: [TunnelConfig] = []
+            for tunnel in config.tunnels {
+                let up = states[tunnel.name] == .up
+                if config.setRouteDefaultTable {
+                    do {
+                        try reconcileDefaultTableRoute(tunnel, up: up)
+                    } catch {
+                        logger.error("main-table route: \(error)", metadata: ["connection": "\(tunnel.name)"])
+                    }
+                }
+                if config.vtiFollowsSA, tunnel.vti != nil {
+                    reconcileVTI(tunnel, up: up)
+                    if tunnel.runInitiates, states[tunnel.name] == nil { idle.append(tunnel) }
+                }
+            }
+            await initiateIdle(idle, of: config)
+        }
+    }
+
+    /// Sets the VTI up (with its address and routes) or down, when that changed since the last time.
+    func reconcileVTI(_ tunnel: TunnelConfig, up: Bool) {
+        guard let setup = VTISetup(tunnel), state.withLock({ $0.vtiUp[tunnel.name] }) != up else { return }
+        let name = setup.link.attributes.name
+        do {
+            _ = try setup.apply(try NetlinkHandle(), up: up)
+            state.withLock { $0.vtiUp[tunnel.name] = up }
+            if up {
+                logger.info("\(name) up: the tunnel has a CHILD_SA; routes through it restored", metadata: ["connection": "\(tunnel.name)"])
+            } else {
+                logger.notice("\(name) down: the tunnel has no CHILD_SA; routes through it withdrawn", metadata: ["connection": "\(tunnel.name)"])
+            }
+        } catch {
+            logger.error("setting \(name) \(up ? "up" : "down"): \(error)", metadata: ["connection": "\(tunnel.name)"])
+        }
+    }
+
+    /// Initiates the tunnels that have had no SA at all for 2 s (charon may be about to start one itself,
+    /// e.g. after DPD), each at most every 10 s.
+    private func initiateIdle(_ idle: [TunnelConfig], of config: GatewayConfig) async {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> [TunnelConfig] in
+            let idleNames = Set(idle.map(\.name))
+            for name in state.idleSince.keys where !idleNames.contains(name) { state.idleSince[name] = nil }
+            return idle.filter { tunnel in
+                let since = state.idleSince[tunnel.name] ?? now
+                state.idleSince[tunnel.name] = since
+                guard now - since >= .seconds(2), state.lastInitiated[tunnel.name].map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+                state.lastInitiated[tunnel.name] = now
+                return true
+            }
+        }
+        guard !due.isEmpty else { return }
+        logger.info("initiating \(due.map(\.name).joined(separator: ", ")): no SA, and the VTI follows its SA, so traffic cannot start it")
+        await backend.initiate(due)
+    }
+
+    // MARK: SET_ROUTE_DEFAULT_TABLE
 
     func reconcileDefaultTableRoute(_ tunnel: TunnelConfig, up: Bool) throws {
         let installed = state.withLock { $0.installedRoutes[tunnel.name] ?? [] }

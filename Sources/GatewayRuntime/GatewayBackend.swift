@@ -31,6 +31,10 @@ public protocol GatewayBackend: Sendable {
     /// daemon ends or the consuming task is cancelled.
     func tunnelStates() -> AsyncStream<[String: TunnelState]>
 
+    /// Starts negotiating the tunnels that have no SA at all (a route-based tunnel whose VTI follows its SA
+    /// cannot be started by its traffic: with the VTI down that traffic never reaches charon's trap).
+    func initiate(_ tunnels: [TunnelConfig]) async
+
     /// Suspends until the daemon ends by itself and says how. Cancelling the waiting task stops it.
     func waitForExit() async -> DaemonExit
 
@@ -52,4 +56,5 @@ public struct DaemonExit: Sendable, Equatable {
 
 extension GatewayBackend {
     public func afterReload(_ config: GatewayConfig) {}
+    public func initiate(_ tunnels: [TunnelConfig]) async {}
 }

@@ -6,11 +6,11 @@ import SystemPackage
 /// An exclusive `flock` on a file next to charon's VICI socket, held for as long as the gateway runs. The
 /// kernel drops it when the process ends in any way, so a crash never leaves a stale lock behind, and the
 /// descriptor is close-on-exec, so charon cannot inherit it and keep it after we are gone.
-final class InstanceLock: Sendable {
+public final class InstanceLock: Sendable {
     private let descriptor: Int32
 
     /// Takes the lock or throws ``GatewayError/notStarted(_:)`` naming the process that holds it.
-    init(path: String) throws {
+    public init(path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let file: FileDescriptor

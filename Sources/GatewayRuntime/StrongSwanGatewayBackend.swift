@@ -188,6 +188,12 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         }
     }
 
+    public func initiate(_ tunnels: [TunnelConfig]) async {
+        guard !tunnels.isEmpty, let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(5)) else { return }
+        let busy = Set(((try? client.securityAssociations()) ?? []).map(\.name))
+        initiate(tunnels.filter { !busy.contains($0.name) }, client: client)
+    }
+
     /// Starts each tunnel that has no SA yet. Returns at once: with keyingtries=0 charon keeps trying in
     /// the background until the peer answers.
     private func initiate(_ tunnels: [TunnelConfig], client: VICIClient) {
@@ -241,11 +247,15 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                 listening.withLock { $0 = events.connection }
                 if ended.withLock({ $0 }) { return }
                 events.connection.setTimeout(.seconds(5))
+                // The state as it is now first (what the kernel must be reconciled with at start), then after
+                // each event.
+                var first = true
                 while !ended.withLock({ $0 }), process?.exitStatus == nil {
-                    if case .failure(let error) = Result(catching: { () throws(VICIError) in try events.connection.receive() }),
+                    if !first, case .failure(let error) = Result(catching: { () throws(VICIError) in try events.connection.receive() }),
                        case .io(let what) = error, !what.contains("in time") {
                         return  // charon went away
                     }
+                    first = false
                     let sas = (try? query.securityAssociations()) ?? []
                     continuation.yield(Dictionary(Set(sas.map(\.name)).map { ($0, TunnelState(sas, connection: $0)) }) { first, _ in first })
                 }

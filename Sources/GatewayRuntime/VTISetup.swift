@@ -8,6 +8,8 @@ public struct VTISetup: Sendable {
     public var link: VTILink
     public var address: (local: IPNetwork, peer: IPAddress?)?
     public var routes: [IPNetwork]
+    /// The routes' metric; nil: the kernel's default.
+    public var routeMetric: UInt32?
     public var mtu: UInt32?
 
     /// The plan for `config`; nil when the configuration has no VTI.
@@ -25,6 +27,7 @@ public struct VTISetup: Sendable {
         }
         mtu = vti.mtu
         routes = vti.staticRoutes
+        routeMetric = vti.routeMetric
     }
 
     /// The plan in `ip` terms, one step a line.
@@ -39,14 +42,17 @@ public struct VTISetup: Sendable {
             steps.append("address add \(target) dev \(link.attributes.name)")
         }
         steps.append("link set \(link.attributes.name) up")
-        steps += routes.map { "route replace \($0) dev \(link.attributes.name)" }
+        steps += routes.map { "route replace \($0) dev \(link.attributes.name)" + (routeMetric.map { " metric \($0)" } ?? "") }
         return steps
     }
 
     /// Applies the plan; running it again changes nothing. Returns one line per step saying what happened.
+    /// With `up` false the VTI is made as planned but left administratively down, without routes: what a
+    /// tunnel without a CHILD_SA gets when the VTI follows its SA (the kernel withdraws the routes through a
+    /// link that goes down, so the traffic meets the fail-closed guard, a backup route or nothing).
     /// - Throws: ``NetlinkError`` (e.g. `.unsupportedLinkKind` without VTI support, `.exists` when a link of
     ///   that name has other settings).
-    public func apply(_ handle: NetlinkHandle) throws(NetlinkError) -> [String] {
+    public func apply(_ handle: NetlinkHandle, up: Bool = true) throws(NetlinkError) -> [String] {
         var report: [String] = []
         let name = link.attributes.name
         report.append("\(name): " + (try handle.ensureLink(link) == .created ? "created" : "already present"))
@@ -78,15 +84,26 @@ public struct VTISetup: Sendable {
             try handle.addressDelete(stale)
             report.append("address \(stale): removed (no longer configured)")
         }
+        guard up else {
+            if current.attributes.isUp {
+                try handle.linkSetDown(named: name)
+                report.append("\(name): set down")
+            } else {
+                report.append("\(name): already down")
+            }
+            return report
+        }
         try handle.linkSetUp(named: name)
         for destination in routes {
-            let route = Route(destination: destination, outputInterface: index)
-            report.append("route \(destination) dev \(name): " + (try handle.ensureRoute(route) == .created ? "added" : "already present"))
+            let route = Route(destination: destination, outputInterface: index, metric: routeMetric)
+            let metric = routeMetric.map { " metric \($0)" } ?? ""
+            report.append("route \(destination) dev \(name)\(metric): " + (try handle.ensureRoute(route) == .created ? "added" : "already present"))
         }
         // Likewise a route into the VTI that the configuration no longer names (added the way `ip route
         // add` does, protocol boot; the kernel's own routes for the p2p address are left alone).
         for stale in try handle.routes(table: .main)
-        where stale.outputInterface == index && stale.protocolID == 3 && stale.gateway == nil && !routes.contains(stale.destination) {
+        where stale.outputInterface == index && stale.protocolID == 3 && stale.gateway == nil
+            && !(routes.contains(stale.destination) && (routeMetric == nil || stale.metric == routeMetric)) {
             try handle.routeDelete(stale)
             report.append("route \(stale.destination) dev \(name): removed (no longer configured)")
         }

@@ -190,4 +190,25 @@ public final class NetlinkHandle: Sendable {
     public func xfrmStateDelete(_ state: XfrmState) throws(NetlinkError) {
         _ = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.transact([Xfrm.deleteState(state)]) }
     }
+
+    /// Every policy in the namespace (`ip xfrm policy`), per-socket policies left out.
+    public func xfrmPolicies() throws(NetlinkError) -> [XfrmPolicy] {
+        let messages = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.dump(Xfrm.dumpPolicies()) }
+        var policies: [XfrmPolicy] = []
+        for message in messages {
+            if let policy = try Xfrm.policy(message) { policies.append(policy) }
+        }
+        return policies
+    }
+
+    /// Creates the policy, or replaces the one with the same selector, direction and mark (`ip xfrm policy
+    /// update`). Only block policies and template-less allow policies can be written.
+    public func xfrmPolicyUpdate(_ policy: XfrmPolicy) throws(NetlinkError) {
+        _ = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.transact([Xfrm.updatePolicy(policy)]) }
+    }
+
+    /// Deletes the policy with the same selector, direction and mark. - Throws: `.notFound` when there is none.
+    public func xfrmPolicyDelete(_ policy: XfrmPolicy) throws(NetlinkError) {
+        _ = try withXfrmSocket { (socket) throws(NetlinkError) in try socket.transact([Xfrm.deletePolicy(policy)]) }
+    }
 }

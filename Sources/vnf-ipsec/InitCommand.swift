@@ -40,6 +40,16 @@ struct InitCommand: ParsableCommand {
                 current = name
                 for report in try setup.apply(handle) { print(line("info", name, report)) }
             }
+            // The guards need every tunnel's subnets, which an init container may not be given; then `run`
+            // installs them before charon starts (until then the routes into the VTIs hold the traffic).
+            if let full = try? GatewayConfig.load(environment: configuration.environment, purpose: .tunnels).config {
+                let guards = FailClosedGuards(full)
+                let removed = try guards.apply(handle)
+                for text in guards.summary { print(line("info", setups[0].0, text)) }
+                if !removed.isEmpty { print(line("info", setups[0].0, "fail-closed guards: \(removed.count) policies no tunnel has removed")) }
+            } else {
+                print(line("info", setups[0].0, "fail-closed guards: left to run (init was not given every tunnel setting)"))
+            }
         } catch {
             printError(json ? line("error", current, "init: \(error)\(Self.advice(for: error))")
                             : "init: \(label(current))\(error)\(Self.advice(for: error))")

@@ -3,6 +3,7 @@ import Foundation
 import GatewayRuntime
 import IPsecCore
 import VICI
+import NetlinkKit
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,6 +48,7 @@ struct StatusCommand: ParsableCommand {
             report = GatewayReport(unreachable: "\(error)", names: tunnel.map { [$0] } ?? [])
         }
         var full = report
+        full.kernel = try? FailClosedState.read(NetlinkHandle())
         if let data = FileManager.default.contents(atPath: runtimeDirectory + "/" + Self.statusFileName) {
             full.configuration = try? JSONDecoder().decode(ConfigurationStatus.self, from: data)
         }

@@ -12,6 +12,8 @@ public struct GatewayReport: Sendable, Codable {
     public var error: String?
     /// What `run` recorded: the configuration it runs and how the last reload went.
     public var configuration: ConfigurationStatus?
+    /// The kernel's fail-closed guards and VTI states (nil when they could not be read).
+    public var kernel: FailClosedState?
 
     /// The report on `names` (every connection charon has loaded when nil) from charon's SAs.
     public init(names: [String], securityAssociations: [IKESAStatus]) {
@@ -38,6 +40,7 @@ public struct GatewayReport: Sendable, Codable {
         if let error, tunnels.isEmpty { out = "down: \(error)\n" }
         else if tunnels.isEmpty { out = "down: charon has no tunnel loaded\n" }
         else { out = (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined() }
+        if let kernel { out += kernel.text }
         if let configuration {
             out += "configuration: \(configuration.source), loaded \(configuration.loadedAt)\n"
             for (name, probe) in configuration.probes.sorted(by: { $0.key < $1.key }) {

@@ -7,7 +7,7 @@ struct VNFIPsec: AsyncParsableCommand {
         commandName: "vnf-ipsec",
         abstract: "Site-to-site IPsec VPN gateway (strongSwan), configured by upstream openvnf/vnf-ipsec's environment variables.",
         version: GatewayVersion.current,
-        subcommands: [RunCommand.self, InitCommand.self, StatusCommand.self, CheckCommand.self, RenderCommand.self],
+        subcommands: [RunCommand.self, InitCommand.self, StatusCommand.self, CheckCommand.self, RenderCommand.self, TeardownCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

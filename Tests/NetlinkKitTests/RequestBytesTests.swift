@@ -72,6 +72,15 @@ import Testing
          { RequestEncoding.route(Route(destination: IPNetwork("203.0.113.0/24")!, outputInterface: veth0, table: 1000), .delete) }),
         ("ip route add 2001:db8:2::/64 dev veth0",
          { RequestEncoding.route(Route(destination: IPNetwork("2001:db8:2::/64")!, outputInterface: veth0), .add) }),
+        ("ip xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out priority 4000000000 action block mark 0 mask 0x80000000",
+         { Xfrm.updatePolicy(XfrmPolicy(source: IPNetwork("198.51.100.0/24")!, destination: IPNetwork("203.0.113.0/24")!, direction: .output,
+                                        action: .block, priority: 4_000_000_000, mark: XfrmMark(value: 0, mask: 0x8000_0000))) }),
+        ("ip xfrm policy update src 2001:db8:a::/48 dst 2001:db8:b::/48 dir out priority 4000000000 action block mark 0x80000000 mask 0x80000000",
+         { Xfrm.updatePolicy(XfrmPolicy(source: IPNetwork("2001:db8:a::/48")!, destination: IPNetwork("2001:db8:b::/48")!, direction: .output,
+                                        action: .block, priority: 4_000_000_000, mark: XfrmMark(value: 0x8000_0000, mask: 0x8000_0000))) }),
+        ("ip xfrm policy delete src 2001:db8:a::/48 dst 2001:db8:b::/48 dir out mark 0x80000000 mask 0x80000000",
+         { Xfrm.deletePolicy(XfrmPolicy(source: IPNetwork("2001:db8:a::/48")!, destination: IPNetwork("2001:db8:b::/48")!, direction: .output,
+                                        action: .block, priority: 4_000_000_000, mark: XfrmMark(value: 0x8000_0000, mask: 0x8000_0000))) }),
     ]
 
     @Test func everyCapturedRequestIsCovered() {

@@ -46,6 +46,12 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case logFormat = "LOG_FORMAT"
     case readyRequiresProbe = "IPSEC_READY_REQUIRES_PROBE"
     case reloadOnChange = "IPSEC_RELOAD_ON_CHANGE"
+    case failClosed = "IPSEC_FAIL_CLOSED"
+    case vtiFollowsSA = "IPSEC_VTI_FOLLOWS_SA"
+    case vtiRouteMetric = "IPSEC_VTI_ROUTE_METRIC"
+    case retransmitTimeout = "IPSEC_RETRANSMIT_TIMEOUT"
+    case retransmitTries = "IPSEC_RETRANSMIT_TRIES"
+    case retransmitBase = "IPSEC_RETRANSMIT_BASE"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }
@@ -63,7 +69,8 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     public var scope: Scope {
         switch self {
         case .envFile, .configFile, .useManualConfig: .environment
-        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat, .readyRequiresProbe, .reloadOnChange: .gateway
+        case .interfaces, .debug, .setRouteDefaultTable, .manualCharon, .metricsListen, .readyMinimum, .logFormat, .readyRequiresProbe, .reloadOnChange,
+             .failClosed, .vtiFollowsSA, .retransmitTimeout, .retransmitTries, .retransmitBase: .gateway
         default: .tunnel
         }
     }

@@ -55,6 +55,9 @@ public struct ConfigurationChange: Sendable {
         if old.metricsListen != new.metricsListen { needsRestart.append("metrics_listen") }
         if old.logFormat != new.logFormat { needsRestart.append("log_format") }
         if old.reloadOnChange != new.reloadOnChange { needsRestart.append("reload_on_change") }
+        if old.failClosed != new.failClosed { needsRestart.append("fail_closed") }
+        if old.vtiFollowsSA != new.vtiFollowsSA { needsRestart.append("vti_follows_sa") }
+        if old.retransmission != new.retransmission { needsRestart.append("retransmit_timeout, retransmit_tries, retransmit_base") }
         if old.isRouteBased != new.isRouteBased, !old.tunnels.isEmpty { needsRestart.append("route-based or policy-based (charon's install_routes)") }
     }
 
@@ -94,7 +97,8 @@ public struct ConfigurationChange: Sendable {
         change.renegotiate = agreed
         change.kernel = [
             differs("VTI routes, addresses or MTU") { [$0.vti?.staticRoutes.map(\.description), $0.vti?.localAddress.map { [$0.description] },
-                                                       $0.vti?.peerAddress.map { [$0.description] }, $0.vti?.mtu.map { [String($0)] }] },
+                                                       $0.vti?.peerAddress.map { [$0.description] }, $0.vti?.mtu.map { [String($0)] },
+                                                       $0.vti?.routeMetric.map { [String($0)] }] },
             differs("private address") { $0.localPrivateIP },
         ].contains(true) || change.what.contains("VTI key")
         // The probe is the gateway's own: the next round uses the new one, nothing else is touched.

@@ -135,6 +135,17 @@ struct ConfigurationReader {
         config.logFormat = parse(.logFormat, expected: "expected text or json") { GatewayConfig.LogFormat(rawValue: $0.lowercased()) } ?? .text
         config.readyRequiresProbe = flag(.readyRequiresProbe, default: false)
         config.reloadOnChange = flag(.reloadOnChange, default: true)
+        config.failClosed = flag(.failClosed, default: true)
+        config.vtiFollowsSA = flag(.vtiFollowsSA, default: true)
+        config.retransmission.timeout = parse(.retransmitTimeout, expected: "expected seconds from 0.1 to 3600, e.g. 0.5") { text in
+            Double(text).flatMap { (0.1...3600).contains($0) ? $0 : nil }
+        }
+        config.retransmission.tries = parse(.retransmitTries, expected: "expected a whole number of retransmissions from 0 to 100") { text in
+            UInt32(text).flatMap { $0 <= 100 ? $0 : nil }
+        }
+        config.retransmission.base = parse(.retransmitBase, expected: "expected a factor from 1 to 10, e.g. 1.4") { text in
+            Double(text).flatMap { (1...10).contains($0) ? $0 : nil }
+        }
         if let interfaces = values[ConfigVariable.interfaces.rawValue] {
             // Set but empty, or unset, means "all interfaces", as upstream's README says ("If not set, it will
             // bind to all interfaces"; its charon template writes interfaces_use only when the variable exists).
@@ -169,9 +180,10 @@ struct ConfigurationReader {
             vti.mtu = parse(.vtiMTU, expected: "expected a whole number of bytes from \(VTISettings.mtuRange.lowerBound) to \(VTISettings.mtuRange.upperBound)") { text in
                 UInt32(text).flatMap { VTISettings.mtuRange.contains($0) ? $0 : nil }
             }
+            vti.routeMetric = parse(.vtiRouteMetric, expected: "expected a whole number from 0 to 4294967295 (lower is preferred)") { UInt32($0) }
             config.vti = vti
         } else {
-            for variable in [ConfigVariable.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress, .vtiMTU] where nonEmpty(variable) != nil {
+            for variable in [ConfigVariable.vtiStaticRoutes, .vtiLocalAddress, .vtiPeerAddress, .vtiMTU, .vtiRouteMetric] where nonEmpty(variable) != nil {
                 warn(variable, "is ignored because IPSEC_VTI_KEY is not set")
             }
         }

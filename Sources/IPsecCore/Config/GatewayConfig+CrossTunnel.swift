@@ -56,8 +56,11 @@ extension GatewayConfig {
         var reported = Set<[Int]>()
         func once(_ rule: Int, _ a: Int, _ b: Int) -> Bool { reported.insert([rule, min(a, b), max(a, b)]).inserted }
         let routes = facts.indices.flatMap { index in facts[index].routes.map { ($0, index) } }
-        for (a, b, routeA, routeB) in Self.overlappingPairs(routes) where once(0, a, b) {
-            fail(both(min(a, b), max(a, b)), "route overlapping networks into two VTIs (\(a < b ? routeA : routeB) and \(a < b ? routeB : routeA)): which tunnel carries the traffic would depend on prefix lengths and order; give each tunnel its own remote networks")
+        for (a, b, routeA, routeB) in Self.overlappingPairs(routes)
+        where !(routeA == routeB && facts[a].routeMetric != facts[b].routeMetric) && once(0, a, b) {
+            // The same networks at two metrics are a primary and its backup (failover); anything else
+            // overlapping is ambiguous.
+            fail(both(min(a, b), max(a, b)), "route overlapping networks into two VTIs (\(a < b ? routeA : routeB) and \(a < b ? routeB : routeA)): which tunnel carries the traffic would depend on prefix lengths and order; give each tunnel its own remote networks, or route the same networks with different vti_route_metric for a primary and a backup")
         }
         let p2p = facts.indices.compactMap { index in facts[index].p2p.map { ($0, index) } }
         for (a, b, p2pA, p2pB) in Self.overlappingPairs(p2p) where once(1, a, b) {
@@ -117,6 +120,7 @@ private struct TunnelFacts {
     /// A VTI's local and remote address.
     let vtiEndpoints: [String]?
     let routes: [IPNetwork]
+    let routeMetric: UInt32
     let p2p: IPNetwork?
     let local: Endpoint
     let localSelectors: [IPNetwork]
@@ -130,6 +134,7 @@ private struct TunnelFacts {
         isRouteBased = tunnel.vti != nil
         vtiEndpoints = tunnel.vti == nil ? nil : [tunnel.local.description, tunnel.remote.description]
         routes = tunnel.vti?.staticRoutes ?? []
+        routeMetric = tunnel.vti?.routeMetric ?? 0
         p2p = tunnel.vti?.localAddress
         local = tunnel.local
         localSelectors = tunnel.localTrafficSelectors

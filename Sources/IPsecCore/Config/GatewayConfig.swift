@@ -29,6 +29,29 @@ public struct GatewayConfig: Sendable, Hashable, Encodable {
     /// `run` reloads by itself when its files change; off, only SIGHUP reloads (a change applied when the
     /// operator decides).
     public var reloadOnChange = true
+    /// Guard every tunnel's traffic in the kernel with XFRM block policies of vnf-ipsec's own, so that
+    /// nothing from its local to its remote subnets leaves unencrypted while it has no SA (negotiating,
+    /// charon dead, `run` stopped, VTI removed). Off: upstream's behaviour.
+    public var failClosed = true
+    /// `run` keeps each VTI administratively up exactly while its tunnel has an installed CHILD_SA, so the
+    /// routes through it (static or a routing daemon's) are withdrawn while it is down. Off: upstream's
+    /// always-up VTI.
+    public var vtiFollowsSA = true
+    /// charon's IKE retransmission settings; with the DPD delay they decide how fast a dead peer is found.
+    public var retransmission = Retransmission()
+
+    /// charon's `retransmit_timeout`, `retransmit_tries` and `retransmit_base`; nil keeps charon's default
+    /// (4 s, 5 tries, 1.8: a dead peer is declared after about 165 s).
+    public struct Retransmission: Sendable, Hashable, Codable {
+        public var timeout: Double?
+        public var tries: UInt32?
+        public var base: Double?
+        public init(timeout: Double? = nil, tries: UInt32? = nil, base: Double? = nil) {
+            self.timeout = timeout
+            self.tries = tries
+            self.base = base
+        }
+    }
 
     /// How `run` writes its log lines (and relays charon's).
     public enum LogFormat: String, Sendable, Hashable, Codable, CaseIterable {

@@ -11,9 +11,13 @@ public struct VTISettings: Sendable, Hashable, Codable {
     /// The VTI's MTU (`IPSEC_VTI_MTU`); nil keeps the kernel's choice (the WAN link's MTU minus the outer
     /// header, which ignores ESP's own overhead).
     public var mtu: UInt32?
+    /// The metric of the routes into the VTI (`IPSEC_VTI_ROUTE_METRIC`); nil: the kernel's 0. Two tunnels
+    /// may route the same networks with different metrics: the lower is the primary, the other its backup.
+    public var routeMetric: UInt32?
 
     public init(key: UInt32, staticRoutes: [IPNetwork] = [], localAddress: IPNetwork? = nil, peerAddress: IPNetwork? = nil,
-                mtu: UInt32? = nil) {
+                mtu: UInt32? = nil, routeMetric: UInt32? = nil) {
+        self.routeMetric = routeMetric
         self.key = key
         self.staticRoutes = staticRoutes
         self.localAddress = localAddress

@@ -215,6 +215,10 @@ public struct StrongSwanBackend: Backend {
             charon.set("install_virtual_ip", "no")
         }
         if !config.interfaces.isEmpty { charon.set("interfaces_use", list: config.interfaces) }
+        // How fast a dead peer is found (with each tunnel's DPD delay): only when set, so charon's defaults stay.
+        if let timeout = config.retransmission.timeout { charon.set("retransmit_timeout", String(timeout)) }
+        if let tries = config.retransmission.tries { charon.set("retransmit_tries", String(tries)) }
+        if let base = config.retransmission.base { charon.set("retransmit_base", String(base)) }
         return SettingsTree { $0.set("charon", section: charon) }
     }
 

@@ -32,3 +32,7 @@ capture route replace 203.0.113.0/24 dev veth0 table 1000
 capture route del 203.0.113.0/24 dev veth0 table 1000
 capture route add 2001:db8:2::/64 dev veth0
 capture link del veth0
+# XFRM policies go over NETLINK_XFRM; `ip xfrm policy update` sends XFRM_MSG_UPDPOLICY with ACK only.
+capture xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out priority 4000000000 action block mark 0 mask 0x80000000
+capture xfrm policy update src 2001:db8:a::/48 dst 2001:db8:b::/48 dir out priority 4000000000 action block mark 0x80000000 mask 0x80000000
+capture xfrm policy delete src 2001:db8:a::/48 dst 2001:db8:b::/48 dir out mark 0x80000000 mask 0x80000000
