@@ -4,7 +4,8 @@ import NetlinkKit
 /// installed them) and each VTI's administrative state. Read by `status` and the metrics, from the kernel
 /// rather than from `run`, so it is true also after `run` has stopped.
 public struct FailClosedState: Sendable, Codable, Equatable {
-    /// Each guarded pair, `LOCAL -> REMOTE`, once (a pair has two policies, one per mark half).
+    /// Each guarded pair, `LOCAL -> REMOTE`, once (a pair has two policies, one per mark half), and each
+    /// guard route, `unreachable NETWORK`.
     public var guards: [String]
     /// Each VTI (vti/vti6 links) by name: administratively up or not.
     public var vtis: [String: Bool]
@@ -16,6 +17,7 @@ public struct FailClosedState: Sendable, Codable, Equatable {
 
     public static func read(_ handle: NetlinkHandle) throws(NetlinkError) -> FailClosedState {
         let pairs = Set(try handle.xfrmPolicies().filter(FailClosedGuards.isGuard).map { "\($0.source) -> \($0.destination)" })
+            .union(try handle.routes(table: .main).filter(FailClosedGuards.isGuard).map { "unreachable \($0.destination)" })
         var vtis: [String: Bool] = [:]
         for link in try handle.links() {
             if case .vti = link.kind { vtis[link.name] = link.attributes.isUp }

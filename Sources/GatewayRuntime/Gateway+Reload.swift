@@ -166,7 +166,8 @@ extension Gateway {
         }
         let guards = FailClosedGuards(config)
         for tunnel in change.added + change.changed.filter({ $0.kernel || $0.renegotiate }).map(\.new) {
-            for policy in guards.byTunnel[tunnel.name] ?? [] { try handle.xfrmPolicyUpdate(policy) }
+            for policy in guards.byTunnel[tunnel.name]?.policies ?? [] { try handle.xfrmPolicyUpdate(policy) }
+            for route in guards.byTunnel[tunnel.name]?.routes ?? [] { try handle.routeReplace(route) }
             guard let setup = VTISetup(tunnel) else { continue }
             let up = !config.vtiFollowsSA || state.withLock { $0.vtiUp[tunnel.name] == true }
             for line in try setup.apply(handle, up: up) where !line.hasSuffix("already present") && !line.hasSuffix("already set") && !line.hasSuffix("already down") {
@@ -185,7 +186,7 @@ extension Gateway {
         guard let handle = try? NetlinkHandle() else { return }
         do {
             let removed = try FailClosedGuards(config).apply(handle)
-            if !removed.isEmpty { logger.info("removed \(removed.count) fail-closed guard policies of removed or changed tunnels") }
+            if removed > 0 { logger.info("removed \(removed) fail-closed guards of removed or changed tunnels") }
         } catch {
             logger.warning("fail-closed guards: \(error)")
         }

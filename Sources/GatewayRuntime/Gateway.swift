@@ -254,8 +254,8 @@ public final class Gateway: Service, Sendable {
             let handle = try NetlinkHandle()
             let removed = try guards.apply(handle)
             for line in guards.summary { logger.info("\(line)") }
-            if !removed.isEmpty {
-                logger.notice("removed \(removed.count) fail-closed guard policies no tunnel of this configuration has\(config.failClosed ? "" : " (fail_closed is off)")")
+            if removed > 0 {
+                logger.notice("removed \(removed) fail-closed guards no tunnel of this configuration has\(config.failClosed ? "" : " (fail_closed is off)")")
             }
         } catch {
             throw GatewayError.notStarted("cannot install the fail-closed guards (XFRM policies): \(error). Give the container NET_ADMIN, or set IPSEC_FAIL_CLOSED=no to run without them")

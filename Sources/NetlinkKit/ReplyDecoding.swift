@@ -98,6 +98,7 @@ enum ReplyDecoding {
         route.destination = network
         route.table = RouteTable(table)
         route.protocolID = protocolID
+        route.type = RouteType(rawValue: payload[payload.startIndex + 7])
         return route
     }
 }

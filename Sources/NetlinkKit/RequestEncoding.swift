@@ -116,15 +116,16 @@ enum RequestEncoding {
         let type: UInt16
         switch change {
         case .add, .replace:
-            // iproute2: link scope for an IPv4 route without gateway, universe otherwise.
-            let scope = (!destination.address.isIPv6 && route.gateway == nil) ? UInt8(RT_SCOPE_LINK.rawValue) : UInt8(RT_SCOPE_UNIVERSE.rawValue)
+            // iproute2: link scope for an IPv4 unicast route without gateway, universe otherwise.
+            let scope = (route.type == .unicast && !destination.address.isIPv6 && route.gateway == nil)
+                ? UInt8(RT_SCOPE_LINK.rawValue) : UInt8(RT_SCOPE_UNIVERSE.rawValue)
             header = rtmsg(family: destination.address.family, destinationLength: UInt8(destination.prefixLength), table: inlineTable,
-                           protocolID: route.protocolID, scope: scope, type: UInt8(RTN_UNICAST))
+                           protocolID: route.protocolID, scope: scope, type: route.type.rawValue)
             flags = change == .add ? create : replace
             type = UInt16(RTM_NEWROUTE)
         case .delete:
             header = rtmsg(family: destination.address.family, destinationLength: UInt8(destination.prefixLength), table: inlineTable,
-                           protocolID: 0, scope: UInt8(RT_SCOPE_NOWHERE.rawValue), type: 0)
+                           protocolID: 0, scope: UInt8(RT_SCOPE_NOWHERE.rawValue), type: route.type == .unicast ? 0 : route.type.rawValue)
             flags = plain
             type = UInt16(RTM_DELROUTE)
         }

@@ -17,8 +17,33 @@ public struct RouteTable: Sendable, Hashable, CustomStringConvertible, Expressib
     }
 }
 
-/// A unicast route (vishvananda/netlink's Route).
+/// A route's type (rtm_type, RTN_*): unicast forwards; blackhole, unreachable and prohibit drop (the last
+/// two answer with an ICMP error). Any other value the kernel reports (local, broadcast …) is kept as is.
+public struct RouteType: Sendable, Hashable, CustomStringConvertible {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    public static let unicast = RouteType(rawValue: 1)
+    public static let blackhole = RouteType(rawValue: 6)
+    public static let unreachable = RouteType(rawValue: 7)
+    public static let prohibit = RouteType(rawValue: 8)
+
+    public var description: String {
+        switch rawValue {
+        case 1: "unicast"
+        case 2: "local"
+        case 3: "broadcast"
+        case 6: "blackhole"
+        case 7: "unreachable"
+        case 8: "prohibit"
+        default: "type \(rawValue)"
+        }
+    }
+}
+
+/// A route (vishvananda/netlink's Route): unicast through an interface or gateway, or one that drops.
 public struct Route: Sendable, Hashable, CustomStringConvertible {
+    public var type: RouteType = .unicast
     public var destination: IPNetwork
     public var outputInterface: Int32?
     public var gateway: IPAddress?
@@ -39,7 +64,7 @@ public struct Route: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = destination.description
+        var text = (type == .unicast ? "" : "\(type) ") + destination.description
         if let gateway { text += " via \(gateway)" }
         if let outputInterface { text += " dev #\(outputInterface)" }
         if let preferredSource { text += " src \(preferredSource)" }

@@ -46,7 +46,7 @@ struct InitCommand: ParsableCommand {
                 let guards = FailClosedGuards(full)
                 let removed = try guards.apply(handle)
                 for text in guards.summary { print(line("info", setups[0].0, text)) }
-                if !removed.isEmpty { print(line("info", setups[0].0, "fail-closed guards: \(removed.count) policies no tunnel has removed")) }
+                if removed > 0 { print(line("info", setups[0].0, "fail-closed guards: \(removed) that no tunnel has removed")) }
             } else {
                 print(line("info", setups[0].0, "fail-closed guards: left to run (init was not given every tunnel setting)"))
             }

@@ -37,7 +37,7 @@ struct TeardownCommand: ParsableCommand {
                 print("\(setup.link.attributes.name): \(present ? "removed" : "not present")")
             }
             let removed = try FailClosedGuards.removeAll(handle)
-            print("fail-closed guards: \(removed.count) policies removed")
+            print("fail-closed guards: \(removed) removed")
         } catch {
             printError("teardown: \(error)")
             throw ExitCode.failure

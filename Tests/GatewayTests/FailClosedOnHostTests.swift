@@ -68,7 +68,7 @@ struct FailClosedOnHostTests {
         let guardLine = try #require(log.range(of: "fail-closed guard for vnf-ipsec: 198.51.100.0/24 → 203.0.113.0/24"), "\(log)")
         let charonLine = try #require(log.range(of: "connection loaded"))
         #expect(guardLine.lowerBound < charonLine.lowerBound, "the guard is in place before charon has the tunnel")
-        #expect(log.contains("removed 1 fail-closed guard policies no tunnel of this configuration has"))
+        #expect(log.contains("removed 1 fail-closed guards no tunnel of this configuration has"))
         let installed = try Self.guards(namespace)
         #expect(installed.contains("src 198.51.100.0/24 dst 203.0.113.0/24") && !installed.contains("10.99.0.0"))
         #expect(installed.contains("mark 0/0x80000000") && installed.contains("mark 0x80000000/0x80000000"))
@@ -88,7 +88,7 @@ struct FailClosedOnHostTests {
 
         let teardown = try Self.oneOff(namespace, ["teardown"], environment: Self.environment)
         #expect(teardown.status == 0, "\(teardown.stdout) \(teardown.stderr)")
-        #expect(teardown.stdout.contains("fail-closed guards: 2 policies removed"), "\(teardown.stdout)")
+        #expect(teardown.stdout.contains("fail-closed guards: 2 removed"), "\(teardown.stdout)")
         #expect(try Self.guards(namespace).isEmpty)
         #expect(try Self.sendFromLAN(namespace) == 0)
     }
@@ -105,7 +105,7 @@ struct FailClosedOnHostTests {
         let second = try GatewaySite(in: namespace, environment: off)
         defer { _ = second.terminate() }
         #expect(GatewaySite.wait(seconds: 10) { second.log.contains("connection loaded") }, "\(second.log)")
-        #expect(second.log.contains("removed 2 fail-closed guard policies no tunnel of this configuration has (fail_closed is off)"))
+        #expect(second.log.contains("removed 2 fail-closed guards no tunnel of this configuration has (fail_closed is off)"))
         #expect(try Self.guards(namespace).isEmpty)
         #expect(try Self.sendFromLAN(namespace) == 0, "upstream's behaviour: nothing guards the subnet")
     }

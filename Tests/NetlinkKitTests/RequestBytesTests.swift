@@ -43,6 +43,12 @@ import Testing
     /// veth0's index in the capture's fresh namespace (lo is 1, veth1 2).
     static let veth0: Int32 = 3
 
+    static func unreachable(_ destination: String) -> Route {
+        var route = Route(destination: IPNetwork(destination)!, metric: 4_000_000_000)
+        route.type = .unreachable
+        return route
+    }
+
     static let cases: [(String, @Sendable () -> NetlinkRequest)] = [
         ("ip link add vti42 type vti local 192.0.2.1 remote 192.0.2.2 key 42",
          { RequestEncoding.addVTI(VTILink(name: "vti42", local: IPAddress("192.0.2.1")!, remote: IPAddress("192.0.2.2")!, key: 42)) }),
@@ -72,6 +78,12 @@ import Testing
          { RequestEncoding.route(Route(destination: IPNetwork("203.0.113.0/24")!, outputInterface: veth0, table: 1000), .delete) }),
         ("ip route add 2001:db8:2::/64 dev veth0",
          { RequestEncoding.route(Route(destination: IPNetwork("2001:db8:2::/64")!, outputInterface: veth0), .add) }),
+        ("ip route add unreachable 203.0.113.0/24 metric 4000000000",
+         { RequestEncoding.route(Self.unreachable("203.0.113.0/24"), .add) }),
+        ("ip route add unreachable 2001:db8:b::/48 metric 4000000000",
+         { RequestEncoding.route(Self.unreachable("2001:db8:b::/48"), .add) }),
+        ("ip route del unreachable 203.0.113.0/24 metric 4000000000",
+         { RequestEncoding.route(Self.unreachable("203.0.113.0/24"), .delete) }),
         ("ip xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out priority 4000000000 action block mark 0 mask 0x80000000",
          { Xfrm.updatePolicy(XfrmPolicy(source: IPNetwork("198.51.100.0/24")!, destination: IPNetwork("203.0.113.0/24")!, direction: .output,
                                         action: .block, priority: 4_000_000_000, mark: XfrmMark(value: 0, mask: 0x8000_0000))) }),

@@ -32,6 +32,10 @@ capture route replace 203.0.113.0/24 dev veth0 table 1000
 capture route del 203.0.113.0/24 dev veth0 table 1000
 capture route add 2001:db8:2::/64 dev veth0
 capture link del veth0
+# Routes that drop: what the fail-closed guards of a route-based gateway are.
+capture route add unreachable 203.0.113.0/24 metric 4000000000
+capture route add unreachable 2001:db8:b::/48 metric 4000000000
+capture route del unreachable 203.0.113.0/24 metric 4000000000
 # XFRM policies go over NETLINK_XFRM; `ip xfrm policy update` sends XFRM_MSG_UPDPOLICY with ACK only.
 capture xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out priority 4000000000 action block mark 0 mask 0x80000000
 capture xfrm policy update src 2001:db8:a::/48 dst 2001:db8:b::/48 dir out priority 4000000000 action block mark 0x80000000 mask 0x80000000
