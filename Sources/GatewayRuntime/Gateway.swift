@@ -46,9 +46,9 @@ public final class Gateway: Service, Sendable {
         var replacedRoutes: [String: [Route]] = [:]
         /// Whether each VTI was last set up (true) or down (false) to follow its tunnel; absent: not yet.
         var vtiUp: [String: Bool] = [:]
-        /// Since when a route-based tunnel this side starts has had no SA at all, and when `run` last
-        /// initiated it.
-        var idleSince: [String: ContinuousClock.Instant] = [:]
+        /// Route-based tunnels that have had a CHILD_SA since `run` started, and when `run` last initiated
+        /// one of them again.
+        var everUp: Set<String> = []
         var lastInitiated: [String: ContinuousClock.Instant] = [:]
     }
 
@@ -285,7 +285,7 @@ public final class Gateway: Service, Sendable {
                     if tunnel.runInitiates, states[tunnel.name] == nil { idle.append(tunnel) }
                 }
             }
-            await initiateIdle(idle, of: config)
+            await initiateAgain(idle)
         }
     }
 
@@ -295,7 +295,10 @@ public final class Gateway: Service, Sendable {
         let name = setup.link.attributes.name
         do {
             _ = try setup.apply(try NetlinkHandle(), up: up)
-            state.withLock { $0.vtiUp[tunnel.name] = up }
+            state.withLock {
+                $0.vtiUp[tunnel.name] = up
+                if up { $0.everUp.insert(tunnel.name) }
+            }
             if up {
                 logger.info("\(name) up: the tunnel has a CHILD_SA; routes through it restored", metadata: ["connection": "\(tunnel.name)"])
             } else {
@@ -306,23 +309,22 @@ public final class Gateway: Service, Sendable {
         }
     }
 
-    /// Initiates the tunnels that have had no SA at all for 2 s (charon may be about to start one itself,
-    /// e.g. after DPD), each at most every 10 s.
-    private func initiateIdle(_ idle: [TunnelConfig], of config: GatewayConfig) async {
+    /// Initiates again the tunnels that were up and now have no SA at all (closed by the peer, or by an
+    /// operator), each at most every 10 s; the first start is the backend's (it knows who goes first).
+    /// The short pause lets charon start its own attempt first where it will (DPD restart); the backend
+    /// initiates only what still has no SA then.
+    private func initiateAgain(_ idle: [TunnelConfig]) async {
         let now = ContinuousClock.now
         let due = state.withLock { state -> [TunnelConfig] in
-            let idleNames = Set(idle.map(\.name))
-            for name in state.idleSince.keys where !idleNames.contains(name) { state.idleSince[name] = nil }
-            return idle.filter { tunnel in
-                let since = state.idleSince[tunnel.name] ?? now
-                state.idleSince[tunnel.name] = since
-                guard now - since >= .seconds(2), state.lastInitiated[tunnel.name].map({ now - $0 >= .seconds(10) }) ?? true else { return false }
+            idle.filter { tunnel in
+                guard state.everUp.contains(tunnel.name), state.lastInitiated[tunnel.name].map({ now - $0 >= .seconds(10) }) ?? true else { return false }
                 state.lastInitiated[tunnel.name] = now
                 return true
             }
         }
         guard !due.isEmpty else { return }
-        logger.info("initiating \(due.map(\.name).joined(separator: ", ")): no SA, and the VTI follows its SA, so traffic cannot start it")
+        try? await Task.sleep(for: .milliseconds(300))
+        logger.info("initiating \(due.map(\.name).joined(separator: ", ")) again: no SA, and a VTI that follows its SA cannot let traffic start it")
         await backend.initiate(due)
     }
 

@@ -234,7 +234,8 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                 while connected == nil, !ended.withLock({ $0 }), process?.exitStatus == nil, ContinuousClock.now < deadline {
                     if let events = try? VICIClient(socketPath: socket, timeout: .seconds(10)),
                        let query = try? VICIClient(socketPath: socket, timeout: .seconds(5)),
-                       (try? events.connection.register("child-updown")) != nil {
+                       (try? events.connection.register("child-updown")) != nil,
+                       (try? events.connection.register("ike-updown")) != nil {
                         connected = (events, query)
                     } else {
                         usleep(50_000)
@@ -251,12 +252,17 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                 // each event.
                 var first = true
                 while !ended.withLock({ $0 }), process?.exitStatus == nil {
-                    if !first, case .failure(let error) = Result(catching: { () throws(VICIError) in try events.connection.receive() }),
-                       case .io(let what) = error, !what.contains("in time") {
-                        return  // charon went away
+                    var event: UpdownEvent?
+                    if !first {
+                        switch Result(catching: { () throws(VICIError) in try events.connection.receive() }) {
+                        case .success(let packet): event = UpdownEvent(packet)
+                        case .failure(.io(let what)) where !what.contains("in time"): return  // charon went away
+                        case .failure: break
+                        }
                     }
                     first = false
-                    let sas = (try? query.securityAssociations()) ?? []
+                    var sas = (try? query.securityAssociations()) ?? []
+                    if let event { sas = event.apply(to: sas) }
                     continuation.yield(Dictionary(Set(sas.map(\.name)).map { ($0, TunnelState(sas, connection: $0)) }) { first, _ in first })
                 }
             }
