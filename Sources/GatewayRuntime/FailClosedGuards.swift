@@ -54,10 +54,13 @@ public struct FailClosedGuards: Sendable, Equatable {
         var guards = TunnelGuards()
         if let vti = tunnel.vti {
             // What is routed into the VTI, plus the remote subnets (a routing daemon's routes to them come
-            // and go); not a default route (that would cut the LAN off from everything else it reaches) and
-            // not the VTI's p2p peer (a host route would override the VTI's own connected route).
+            // and go); not a default route (that would cut the LAN off from everything else it reaches), not
+            // the VTI's p2p peer (a host route would override the VTI's own connected route), and not a subnet
+            // holding the peer's own address (its IKE packets would meet the guard).
             var seen = Set<IPNetwork>()
-            for destination in vti.staticRoutes + tunnel.remoteNets where destination.prefixLength > 0 && seen.insert(destination).inserted {
+            let peer = tunnel.remote.address
+            for destination in vti.staticRoutes + tunnel.remoteNets
+            where destination.prefixLength > 0 && !(peer.map(destination.contains) ?? false) && seen.insert(destination).inserted {
                 var route = Route(destination: destination, metric: routeMetric)
                 route.type = .unreachable
                 guards.routes.append(route)

@@ -35,6 +35,8 @@ import TestSupport
         #expect(guards.routes.allSatisfy(FailClosedGuards.isGuard))
         let bgp = FailClosedGuards(try Self.load(["IPSEC_REMOTENET": "203.0.113.0/24", "IPSEC_VTI_KEY": "42"]))
         #expect(bgp.routes.map(\.destination.description) == ["203.0.113.0/24"], "without static routes (a routing daemon's): the remote subnets")
+        let aroundThePeer = FailClosedGuards(try Self.load(["IPSEC_REMOTENET": "192.0.2.0/24,203.0.113.0/24", "IPSEC_VTI_KEY": "42"]))
+        #expect(aroundThePeer.routes.map(\.destination.description) == ["203.0.113.0/24"], "192.0.2.0/24 holds the peer 192.0.2.2")
     }
 
     @Test(.enabled(if: Privileges.canUseNamespaces, "needs root to create namespaces"))
