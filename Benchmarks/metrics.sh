@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The metrics endpoint's cost (docs/benchmarks.md, section 8), each against a baseline in the same run. Root.
-#   bash Benchmarks/metrics.sh STATIC_BINARY        ROUNDS (3), SECONDS_TO_WATCH (60), TUNNELS (100),
-#                                                  PEERS (100), REQUESTS (1000)
+#   bash Benchmarks/metrics.sh STATIC_BINARY [BASELINE_BINARY]
+#        ROUNDS (3), SECONDS_TO_WATCH (60), TUNNELS (100), PEERS (100), REQUESTS (1000), LATENCY_ROUNDS (1)
+# With BASELINE_BINARY (an earlier build), both parts run it beside STATIC_BINARY in the same run: in 1 its
+# four gateways at the same time as the binary's, in 2 one binary after the other, LATENCY_ROUNDS times.
 # 1. Peak RSS of `run` (one tunnel from the environment, an IKE_SA up with a peer gateway as in memory.sh)
 #    with IPSEC_METRICS_LISTEN and a scrape of /metrics every second, against the same without metrics,
 #    both at once, SECONDS_TO_WATCH seconds; ROUNDS rounds, starting order alternating.
@@ -11,6 +13,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "$1")
+binaries=("$bin"); [ -n "${2:-}" ] && binaries+=("$(realpath "$2")")
 rounds=${ROUNDS:-3} seconds=${SECONDS_TO_WATCH:-60} count=${TUNNELS:-100} peers=${PEERS:-100}
 work=$(mktemp -d /tmp/vnf-metrics-XXXXXX)
 spaces=()
@@ -31,9 +34,9 @@ pair() {  # namespace A and B joined by a veth; A holds 192.0.2.1, B holds PEER_
     ip -n $a link set wanA up; ip -n $b link set wanB up
     ip -n $a route add 198.51.100.0/24 dev wanA 2>/dev/null || true; ip -n $b route add 192.0.2.0/24 dev wanB 2>/dev/null || true
 }
-start() {  # namespace, name, environment, arguments of run
+start() {  # namespace, name, environment, arguments of run, binary (the first)
     ip netns exec $1 unshare -m --propagation private sh -c \
-        "mount -t tmpfs tmpfs /run; echo \$\$ > $work/$2.pid; exec env $3 $bin run ${4:-}" > "$work/$2.log" 2>&1 &
+        "mount -t tmpfs tmpfs /run; echo \$\$ > $work/$2.pid; exec env $3 ${5:-$bin} run ${4:-}" > "$work/$2.log" 2>&1 &
 }
 ike_up() { nsenter -t "$(cat "$work/$1.pid")" -m -n swanctl --list-sas --raw 2>/dev/null | grep -c 'state=ESTABLISHED' || true; }
 status() { awk -v k="$1:" '$1 == k {print $2}' /proc/$2/status; }
@@ -42,24 +45,30 @@ status() { awk -v k="$1:" '$1 == k {print $2}' /proc/$2/status; }
 site() { echo "IPSEC_LOCALIP=$1 IPSEC_REMOTEIP=$2 IPSEC_LOCALID=$1 IPSEC_REMOTEID=$2 IPSEC_LOCALNET=$3 IPSEC_REMOTENET=$4 IPSEC_PSK=benchmark-psk-0123456789abcdef IPSEC_INTERFACES=$5"; }
 for r in $(seq "$rounds"); do
     variants=(on off); [ $((r % 2)) = 0 ] && variants=(off on)
-    for v in "${variants[@]}"; do
-        pair vnf-met-$v-a-$$ vnf-met-$v-b-$$ 198.51.100.2
-        listen=""; [ $v = on ] && listen="IPSEC_METRICS_LISTEN=127.0.0.1:9109"
-        start vnf-met-$v-b-$$ peer-$v "$(site 198.51.100.2 192.0.2.1 203.0.113.0/24 10.0.2.0/24 wanB)"
-        start vnf-met-$v-a-$$ run-$v "$(site 192.0.2.1 198.51.100.2 10.0.2.0/24 203.0.113.0/24 wanA) $listen"
+    for i in "${!binaries[@]}"; do
+        for v in "${variants[@]}"; do
+            pair vnf-met-$v$i-a-$$ vnf-met-$v$i-b-$$ 198.51.100.2
+            listen=""; [ $v = on ] && listen="IPSEC_METRICS_LISTEN=127.0.0.1:9109"
+            start vnf-met-$v$i-b-$$ peer-$v$i "$(site 198.51.100.2 192.0.2.1 203.0.113.0/24 10.0.2.0/24 wanB)" "" "${binaries[i]}"
+            start vnf-met-$v$i-a-$$ run-$v$i "$(site 192.0.2.1 198.51.100.2 10.0.2.0/24 203.0.113.0/24 wanA) $listen" "" "${binaries[i]}"
+        done
     done
     sleep 3
     end=$((SECONDS + seconds)) scrapes=0 failed=0
     while [ $SECONDS -lt $end ]; do
-        if ip netns exec vnf-met-on-a-$$ curl -sf -o /dev/null http://127.0.0.1:9109/metrics; then scrapes=$((scrapes + 1)); else failed=$((failed + 1)); fi
+        for i in "${!binaries[@]}"; do
+            if ip netns exec vnf-met-on$i-a-$$ curl -sf -o /dev/null http://127.0.0.1:9109/metrics; then scrapes=$((scrapes + 1)); else failed=$((failed + 1)); fi
+        done
         sleep 1
     done
-    line="metrics: round $r (${variants[*]} started in this order), ${seconds}s, $scrapes scrapes ($failed failed):"
-    for v in on off; do
-        pid=$(cat "$work/run-$v.pid"); charon=$(pgrep -P "$pid" charon)
-        line+=" metrics $v: run peak RSS $(status VmHWM $pid) kB (now $(status VmRSS $pid)), charon $(status VmHWM $charon) kB, IKE_SAs $(ike_up run-$v);"
+    for i in "${!binaries[@]}"; do
+        line="metrics: round $r, ${binaries[i]} (${variants[*]} started in this order), ${seconds}s, $scrapes scrapes of all ($failed failed):"
+        for v in on off; do
+            pid=$(cat "$work/run-$v$i.pid"); charon=$(pgrep -P "$pid" charon)
+            line+=" metrics $v: run peak RSS $(status VmHWM $pid) kB (now $(status VmRSS $pid)), charon $(status VmHWM $charon) kB, IKE_SAs $(ike_up run-$v$i);"
+        done
+        echo "$line"
     done
-    echo "$line"
     for n in "${spaces[@]}"; do stop_ns "$n"; ip netns del "$n"; done; spaces=()
 done
 
@@ -75,7 +84,9 @@ for n in $(seq 0 $(( peers / 250 ))); do ip -n $a route replace 198.51.$((100 + 
             "$n" "${addresses[n - 1]}" $((n / 250)) $((n % 250 + 1)) "$n"
     done
 } > "$work/peer.yaml"
-start $a gateway "" "--config $work/gateway.yaml"
+for round in $(seq "${LATENCY_ROUNDS:-1}"); do
+for binary in "${binaries[@]}"; do
+start $a gateway "" "--config $work/gateway.yaml" "$binary"
 for _ in $(seq 300); do grep -q "serving /metrics" "$work/gateway.log" && grep -q "$count connections loaded" "$work/gateway.log" && break; sleep 0.1; done
 grep -q "$count connections loaded" "$work/gateway.log" || { echo "run did not load:"; tail -5 "$work/gateway.log"; exit 1; }
 if [ "$peers" -gt 0 ]; then
@@ -84,12 +95,14 @@ if [ "$peers" -gt 0 ]; then
 fi
 sleep 2
 ip netns exec $a curl -sf http://127.0.0.1:9109/metrics > "$work/metrics.txt"
-echo "metrics: $count tunnels, IKE_SAs established $(ike_up gateway), CHILD_SAs installed 0 (no ESP); /metrics has $(grep -vc '^#' "$work/metrics.txt") samples, $(grep -c '^strongswan_ike' "$work/metrics.txt" || true) of them strongswan_ike*"
-mkdir "$work/static"; cp "$work/metrics.txt" "$work/static/metrics"
+echo "metrics: $binary, round $round: $count tunnels, IKE_SAs established $(ike_up gateway), CHILD_SAs installed 0 (no ESP); /metrics has $(grep -vc '^#' "$work/metrics.txt") samples, $(grep -c '^strongswan_ike' "$work/metrics.txt" || true) of them strongswan_ike*, $(wc -c < "$work/metrics.txt") bytes"
+rm -rf "$work/static"; mkdir "$work/static"; cp "$work/metrics.txt" "$work/static/metrics"
 ip netns exec $a sh -c "cd $work/static && exec python3 -m http.server --bind 127.0.0.1 9110" > "$work/http.log" 2>&1 &
 for _ in $(seq 50); do ip netns exec $a curl -sf -o /dev/null http://127.0.0.1:9110/metrics && break; sleep 0.1; done
 ip netns exec $a python3 "$here/metrics-scrape.py" "${REQUESTS:-1000}" \
-    http://127.0.0.1:9109/metrics http://127.0.0.1:9109/healthz http://127.0.0.1:9110/metrics
+    http://127.0.0.1:9109/metrics http://127.0.0.1:9109/healthz http://127.0.0.1:9109/readyz http://127.0.0.1:9110/metrics
 echo "metrics: IKE_SAs still established after the scrapes: $(ike_up gateway); run's RSS now $(status VmRSS "$(cat "$work/gateway.pid")") kB"
 for n in $b $a; do stop_ns $n; done
+done
+done
 echo "metrics: left behind: processes $(ip netns pids $a | wc -l)+$(ip netns pids $b | wc -l), xfrm states $(ip -n $a xfrm state | grep -c '^src' || true)+$(ip -n $b xfrm state | grep -c '^src' || true), policies $(ip -n $a xfrm policy | grep -c '^src' || true)+$(ip -n $b xfrm policy | grep -c '^src' || true)"

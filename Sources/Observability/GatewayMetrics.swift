@@ -1,6 +1,5 @@
 import GatewayRuntime
 import IPsecCore
-import Prometheus
 import VICI
 
 /// The gateway's own series (`vnf_ipsec_*`): what the exporter cannot know, because it is the gateway's
@@ -26,45 +25,46 @@ enum GatewayMetrics {
         }
     }
 
-    static func emit(_ snapshot: Snapshot, into registry: PrometheusCollectorRegistry) {
+    static func write(_ snapshot: Snapshot, into text: inout PrometheusText) {
         let sas = snapshot.sas ?? []
         let states = snapshot.configured.map { ($0, TunnelState(sas, connection: $0)) }
-        registry.makeGauge(name: "vnf_ipsec_charon_up", help: "1 while charon answers over VICI").set(to: snapshot.sas == nil ? 0.0 : 1.0)
-        registry.makeGauge(name: "vnf_ipsec_build_info", labels: [("version", GatewayVersion.current), ("charon", snapshot.charonVersion ?? "")],
-                           help: "The running vnf-ipsec and charon (value 1)").set(to: 1.0)
-        registry.makeGauge(name: "vnf_ipsec_tunnels_configured", help: "Tunnels in the running configuration").set(to: Double(states.count))
+        text.family("vnf_ipsec_charon_up", .gauge, help: "1 while charon answers over VICI")
+        text.sample("vnf_ipsec_charon_up", snapshot.sas == nil ? 0 : 1)
+        text.family("vnf_ipsec_build_info", .gauge, help: "The running vnf-ipsec and charon (value 1)")
+        text.sample("vnf_ipsec_build_info", PrometheusText.Labels(["version": GatewayVersion.current, "charon": snapshot.charonVersion ?? ""]), 1)
+        text.family("vnf_ipsec_tunnels_configured", .gauge, help: "Tunnels in the running configuration")
+        text.sample("vnf_ipsec_tunnels_configured", Double(states.count))
+        text.family("vnf_ipsec_tunnels", .gauge, help: "Configured tunnels by state: up (CHILD_SA installed), ike-only, down")
         for state in [TunnelState.up, .ikeOnly, .down] {
-            registry.makeGauge(name: "vnf_ipsec_tunnels", labels: [("state", state.rawValue)],
-                               help: "Configured tunnels by state: up (CHILD_SA installed), ike-only, down")
-                .set(to: Double(states.filter { $0.1 == state }.count))
+            text.sample("vnf_ipsec_tunnels", PrometheusText.Labels(["state": state.rawValue]), Double(states.filter { $0.1 == state }.count))
         }
+        text.family("vnf_ipsec_tunnel_up", .gauge, help: "1 while the tunnel has an installed CHILD_SA")
         for (name, state) in states {
-            registry.makeGauge(name: "vnf_ipsec_tunnel_up", labels: [("tunnel", name)],
-                               help: "1 while the tunnel has an installed CHILD_SA").set(to: state == .up ? 1.0 : 0.0)
+            text.sample("vnf_ipsec_tunnel_up", PrometheusText.Labels(["tunnel": name]), state == .up ? 1 : 0)
         }
         let minimum = snapshot.readyMinimum ?? states.count
-        registry.makeGauge(name: "vnf_ipsec_ready", help: "1 while enough tunnels are up for /readyz")
-            .set(to: snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels.count >= minimum ? 1.0 : 0.0)
-        for (name, probe) in (snapshot.status?.probes ?? [:]).sorted(by: { $0.key < $1.key }) {
-            let labels = [("tunnel", name), ("target", probe.target)]
-            registry.makeCounter(name: "vnf_ipsec_probe_sent_total", labels: labels, help: "Data-plane probes sent through the tunnel")
-                .increment(by: Int64(probe.sent))
-            registry.makeCounter(name: "vnf_ipsec_probe_lost_total", labels: labels, help: "Data-plane probes that got no answer")
-                .increment(by: Int64(probe.lost))
-            registry.makeGauge(name: "vnf_ipsec_probe_up", labels: labels, help: "1 if the last data-plane probe was answered")
-                .set(to: probe.lastAnswered == true ? 1.0 : 0.0)
-            if let roundTrip = probe.lastRoundTripSeconds {
-                registry.makeGauge(name: "vnf_ipsec_probe_rtt_seconds", labels: labels, help: "Round trip of the last answered data-plane probe")
-                    .set(to: roundTrip)
-            }
+        text.family("vnf_ipsec_ready", .gauge, help: "1 while enough tunnels are up for /readyz")
+        text.sample("vnf_ipsec_ready", snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels.count >= minimum ? 1 : 0)
+
+        let probes = (snapshot.status?.probes ?? [:]).sorted { $0.key < $1.key }
+            .map { (statistics: $0.value, labels: PrometheusText.Labels(["tunnel": $0.key, "target": $0.value.target])) }
+        text.family("vnf_ipsec_probe_sent_total", .counter, help: "Data-plane probes sent through the tunnel")
+        for probe in probes { text.sample("vnf_ipsec_probe_sent_total", probe.labels, count: Int64(probe.statistics.sent)) }
+        text.family("vnf_ipsec_probe_lost_total", .counter, help: "Data-plane probes that got no answer")
+        for probe in probes { text.sample("vnf_ipsec_probe_lost_total", probe.labels, count: Int64(probe.statistics.lost)) }
+        text.family("vnf_ipsec_probe_up", .gauge, help: "1 if the last data-plane probe was answered")
+        for probe in probes { text.sample("vnf_ipsec_probe_up", probe.labels, probe.statistics.lastAnswered == true ? 1 : 0) }
+        text.family("vnf_ipsec_probe_rtt_seconds", .gauge, help: "Round trip of the last answered data-plane probe")
+        for probe in probes {
+            if let roundTrip = probe.statistics.lastRoundTripSeconds { text.sample("vnf_ipsec_probe_rtt_seconds", probe.labels, roundTrip) }
         }
+
         if let status = snapshot.status {
-            registry.makeCounter(name: "vnf_ipsec_config_reloads_total", labels: [("result", "success")],
-                                 help: "Configuration reloads since start, by result").increment(by: Int64(status.reloads))
-            registry.makeCounter(name: "vnf_ipsec_config_reloads_total", labels: [("result", "failure")],
-                                 help: "Configuration reloads since start, by result").increment(by: Int64(status.failedReloads))
-            registry.makeGauge(name: "vnf_ipsec_config_last_reload_successful", help: "0 after a refused or failed reload, else 1")
-                .set(to: status.lastReload?.succeeded == false ? 0.0 : 1.0)
+            text.family("vnf_ipsec_config_reloads_total", .counter, help: "Configuration reloads since start, by result")
+            text.sample("vnf_ipsec_config_reloads_total", PrometheusText.Labels(["result": "success"]), count: Int64(status.reloads))
+            text.sample("vnf_ipsec_config_reloads_total", PrometheusText.Labels(["result": "failure"]), count: Int64(status.failedReloads))
+            text.family("vnf_ipsec_config_last_reload_successful", .gauge, help: "0 after a refused or failed reload, else 1")
+            text.sample("vnf_ipsec_config_last_reload_successful", status.lastReload?.succeeded == false ? 0 : 1)
         }
     }
 }

@@ -7,8 +7,9 @@ import ServiceLifecycle
 
 /// The HTTP endpoints (`ObservationEndpoints`) on SwiftNIO, as a service beside the gateway: one event
 /// loop and one worker thread (each answer asks charon over its blocking socket, never on the event loop),
-/// one request per connection, idle connections closed after 10 s. It stops with the service group's
-/// graceful shutdown or cancellation.
+/// one request per connection, idle connections closed after 10 s. A request crosses threads twice: from
+/// the event loop to the worker and back with the answer. It stops with the service group's graceful
+/// shutdown or cancellation.
 public struct MetricsServer: Service {
     let listen: ListenAddress
     let endpoints: ObservationEndpoints
@@ -28,61 +29,82 @@ public struct MetricsServer: Service {
             loops.shutdownGracefully { _ in }
             workers.shutdownGracefully { _ in }
         }
+        let endpoints = self.endpoints, logger = self.logger
         let server = try await ServerBootstrap(group: loops)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: listen.address.description, port: Int(listen.port)) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(allTimeout: .seconds(10)))
                     try channel.pipeline.syncOperations.addHandler(CloseWhenIdle())
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ObservationRequests(endpoints: endpoints, workers: workers, logger: logger))
                 }
             }
+            .bind(host: listen.address.description, port: Int(listen.port)).get()
         logger.info("serving /metrics, /healthz and /readyz on http://\(listen)")
-        do {
-            try await cancelWhenGracefulShutdown {
-                try await withThrowingDiscardingTaskGroup { group in
-                    try await server.executeThenClose { connections in
-                        for try await connection in connections {
-                            group.addTask { await serve(connection, on: workers) }
-                        }
-                    }
+        try await withTaskCancellationOrGracefulShutdownHandler {
+            try await server.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            // Asked to stop (the gateway's shutdown): a normal end, not a failure of `run`.
+            server.close(promise: nil)
+        }
+    }
+}
+
+/// One connection's request: read on the event loop, answered on the worker thread, written back on the
+/// event loop, then the connection closes (`Connection: close`).
+private final class ObservationRequests: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let endpoints: ObservationEndpoints
+    let workers: NIOThreadPool
+    let logger: Logger
+    private var head: HTTPRequestHead?
+
+    init(endpoints: ObservationEndpoints, workers: NIOThreadPool, logger: Logger) {
+        self.endpoints = endpoints
+        self.workers = workers
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            head = request
+        case .body:
+            break
+        case .end:
+            guard let request = head else { return }
+            head = nil
+            let endpoints = self.endpoints
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            workers.runIfActive(eventLoop: context.eventLoop) {
+                endpoints.respond(method: request.method.rawValue, path: request.uri)
+            }.whenComplete { result in
+                let (handler, context) = bound.value
+                switch result {
+                case .success(let response): handler.write(response, for: request, context: context)
+                case .failure(let error):
+                    handler.logger.debug("metrics request not answered: \(error)")
+                    context.close(promise: nil)
                 }
             }
-        } catch is CancellationError {
-            // Asked to stop (the gateway's shutdown): a normal end, not a failure of `run`.
         }
     }
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, on workers: NIOThreadPool) async {
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                var head: HTTPRequestHead?
-                for try await part in inbound {
-                    switch part {
-                    case .head(let request):
-                        head = request
-                    case .body:
-                        continue
-                    case .end:
-                        guard let request = head else { return }
-                        let endpoints = self.endpoints
-                        let response = try await workers.runIfActive { endpoints.respond(method: request.method.rawValue, path: request.uri) }
-                        var headers = HTTPHeaders()
-                        headers.add(name: "Content-Type", value: response.contentType)
-                        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
-                        headers.add(name: "Connection", value: "close")
-                        try await outbound.write(.head(HTTPResponseHead(version: request.version,
-                                                                        status: HTTPResponseStatus(statusCode: response.status), headers: headers)))
-                        if request.method != .HEAD { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: response.body)))) }
-                        try await outbound.write(.end(nil))
-                        return
-                    }
-                }
-            }
-        } catch {
-            logger.debug("metrics connection ended: \(error)")
+    private func write(_ response: ObservationEndpoints.Response, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: response.contentType)
+        headers.add(name: "Content-Length", value: String(response.body.utf8.count))
+        headers.add(name: "Connection", value: "close")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: response.status),
+                                                             headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: response.body)))), promise: nil)
         }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
     }
 }
 

@@ -1,13 +1,13 @@
 import GatewayRuntime
 import IPsecCore
-import Prometheus
 import VICI
 
 /// What the HTTP endpoints answer, independent of the server that carries them:
 /// - `/metrics`: the Prometheus text format (charon's SAs with the exporter's names, the gateway's own);
 /// - `/healthz`: 200 while charon answers over VICI (liveness: the peers do not matter);
 /// - `/readyz`: 200 while every configured tunnel (or `ready_minimum` of them) has an installed CHILD_SA.
-/// Each answer asks charon once; the calls block on its socket, so callers run them off the event loop.
+/// Each answer asks charon over one kept connection (``CharonConnection``); the calls block on its socket,
+/// so callers run them off the event loop.
 public struct ObservationEndpoints: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -15,12 +15,12 @@ public struct ObservationEndpoints: Sendable {
         public var body: String
     }
 
-    let viciSocket: String
+    let charon: CharonConnection
     /// The running configuration and its history, read at each request (they change on reload).
     let gateway: @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)
 
     public init(viciSocket: String, gateway: @escaping @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)) {
-        self.viciSocket = viciSocket
+        charon = CharonConnection(socketPath: viciSocket, timeout: Self.charonTimeout)
         self.gateway = gateway
     }
 
@@ -40,29 +40,38 @@ public struct ObservationEndpoints: Sendable {
     /// How long one answer may wait for charon: a list of thousands of SAs takes a while to build.
     static let charonTimeout: Duration = .seconds(5)
 
-    func snapshot() -> GatewayMetrics.Snapshot {
+    /// What one answer reads: the configuration, and charon's SAs (and, for `/metrics`, its version: asked
+    /// once per connection, it cannot change without a new charon). Without charon, `sas` is nil.
+    func snapshot(withVersion: Bool) -> GatewayMetrics.Snapshot {
         let (config, status) = gateway()
-        let client = try? VICIClient(socketPath: viciSocket, timeout: Self.charonTimeout)
         // In upstream's manual mode the mounted files name the connections: charon knows them, we do not.
-        let configured = config.isManual ? ((try? client?.connectionNames()) ?? []) : config.tunnels.map(\.name)
+        let charonAnswer = try? charon.withSession { session throws(VICIError) in
+            (sas: try session.client.securityAssociations(),
+             names: config.isManual ? try session.client.connectionNames() : nil,
+             version: withVersion ? try session.version() : nil)
+        }
+        let configured = config.isManual ? (charonAnswer?.names ?? []) : config.tunnels.map(\.name)
         let probeRequired = config.readyRequiresProbe ? Set(config.tunnels.filter { $0.probe != nil }.map(\.name)) : []
-        return GatewayMetrics.Snapshot(configured: configured, sas: try? client?.securityAssociations(),
-                                       charonVersion: try? client?.version(), status: status, readyMinimum: config.readyMinimum,
-                                       probeRequired: probeRequired)
+        return GatewayMetrics.Snapshot(configured: configured, sas: charonAnswer?.sas, charonVersion: charonAnswer?.version,
+                                       status: status, readyMinimum: config.readyMinimum, probeRequired: probeRequired)
+    }
+
+    /// The text of one scrape: a series exists exactly while its SA does (nothing is kept between scrapes).
+    static func metricsText(_ snapshot: GatewayMetrics.Snapshot) -> String {
+        var text = PrometheusText(reservingCapacity: 4096 + 1024 * (snapshot.sas?.count ?? 0) + 128 * snapshot.configured.count)
+        StrongSwanMetrics.write(snapshot.sas ?? [], into: &text)
+        GatewayMetrics.write(snapshot, into: &text)
+        return String(decoding: text.bytes, as: UTF8.self)
     }
 
     func metrics() -> Response {
-        let snapshot = snapshot()
-        // A registry per scrape: a series lives exactly as long as its SA.
-        let registry = PrometheusCollectorRegistry()
-        StrongSwanMetrics.emit(snapshot.sas ?? [], into: registry)
-        GatewayMetrics.emit(snapshot, into: registry)
-        return Response(status: 200, contentType: Self.prometheusContentType, body: registry.emitToString())
+        Response(status: 200, contentType: Self.prometheusContentType, body: Self.metricsText(snapshot(withVersion: true)))
     }
 
     func health() -> Response {
         do {
-            let version = try VICIClient(socketPath: viciSocket, timeout: Self.charonTimeout).version()
+            // Asked every time (not the connection's cached answer): liveness means charon answers now.
+            let version = try charon.withSession { session throws(VICIError) in try session.client.version() }
             return Response(status: 200, contentType: "text/plain", body: "ok: charon answers (\(version))\n")
         } catch {
             return Response(status: 503, contentType: "text/plain", body: "charon does not answer: \(error)\n")
@@ -70,7 +79,7 @@ public struct ObservationEndpoints: Sendable {
     }
 
     func readiness() -> Response {
-        let snapshot = snapshot()
+        let snapshot = snapshot(withVersion: false)
         guard let sas = snapshot.sas else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
         let up = snapshot.readyTunnels
         let needed = snapshot.readyMinimum ?? snapshot.configured.count

@@ -31,35 +31,55 @@ public struct IKESAStatus: Sendable, Hashable, Codable {
     public var reauthSeconds: Int?
     public var children: [ChildSAStatus]
 
+    /// Reads `section` in one pass (a scrape decodes every SA: looking each key up in turn was quadratic).
+    /// Where a key repeats (charon's do not), the last one counts.
     public init(name: String, _ section: VICIMessage) {
         self.name = name
-        uniqueID = section.string("uniqueid")
-        version = section.string("version")
-        state = section.string("state") ?? "UNKNOWN"
-        localHost = section.string("local-host")
-        localID = section.string("local-id")
-        remoteHost = section.string("remote-host")
-        remoteID = section.string("remote-id")
-        encryption = Self.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
-        integrity = section.string("integ-alg")
-        pseudoRandomFunction = section.string("prf-alg")
-        encryptionAlgorithm = section.string("encr-alg")
-        encryptionKeySize = section.string("encr-keysize").flatMap { Int($0) }
-        integrityAlgorithm = section.string("integ-alg")
-        integrityKeySize = section.string("integ-keysize").flatMap { Int($0) }
-        keyExchange = section.string("dh-group")
-        natDetected = section.string("nat-any") == "yes"
-        natLocal = section.string("nat-local") == "yes"
-        natRemote = section.string("nat-remote") == "yes"
-        natFake = section.string("nat-fake") == "yes"
-        initiator = section.string("initiator") == "yes"
-        establishedSeconds = section.string("established").flatMap { Int($0) }
-        rekeySeconds = section.string("rekey-time").flatMap { Int($0) }
-        reauthSeconds = section.string("reauth-time").flatMap { Int($0) }
-        children = section.section("child-sas")?.entries.compactMap { entry in
-            guard case .section(let child) = entry.value else { return nil }
-            return ChildSAStatus(child)
-        } ?? []
+        state = "UNKNOWN"
+        natDetected = false
+        natLocal = false
+        natRemote = false
+        natFake = false
+        initiator = false
+        children = []
+        var encryptionKeySizeText: String?
+        for (key, value) in section.entries {
+            switch value {
+            case .value(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                switch key {
+                case "uniqueid": uniqueID = text
+                case "version": version = text
+                case "state": state = text
+                case "local-host": localHost = text
+                case "local-id": localID = text
+                case "remote-host": remoteHost = text
+                case "remote-id": remoteID = text
+                case "integ-alg": integrity = text; integrityAlgorithm = text
+                case "prf-alg": pseudoRandomFunction = text
+                case "encr-alg": encryptionAlgorithm = text
+                case "encr-keysize": encryptionKeySizeText = text; encryptionKeySize = Int(text)
+                case "integ-keysize": integrityKeySize = Int(text)
+                case "dh-group": keyExchange = text
+                case "nat-any": natDetected = text == "yes"
+                case "nat-local": natLocal = text == "yes"
+                case "nat-remote": natRemote = text == "yes"
+                case "nat-fake": natFake = text == "yes"
+                case "initiator": initiator = text == "yes"
+                case "established": establishedSeconds = Int(text)
+                case "rekey-time": rekeySeconds = Int(text)
+                case "reauth-time": reauthSeconds = Int(text)
+                default: continue
+                }
+            case .section(let childSAs) where key == "child-sas":
+                children = childSAs.entries.compactMap { entry in
+                    guard case .section(let child) = entry.value else { return nil }
+                    return ChildSAStatus(child)
+                }
+            default: continue
+            }
+        }
+        encryption = Self.algorithm(encryptionAlgorithm, keySize: encryptionKeySizeText)
     }
 
     static func algorithm(_ name: String?, keySize: String?) -> String? {
@@ -98,31 +118,53 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
     public var localTrafficSelectors: [String]
     public var remoteTrafficSelectors: [String]
 
+    /// Reads `section` in one pass, like ``IKESAStatus/init(name:_:)``.
     public init(_ section: VICIMessage) {
-        name = section.string("name") ?? "?"
-        uniqueID = section.string("uniqueid")
-        state = section.string("state") ?? "UNKNOWN"
-        mode = section.string("mode")
-        protocolName = section.string("protocol")
-        udpEncapsulated = section.string("encap") == "yes"
-        encryption = IKESAStatus.algorithm(section.string("encr-alg"), keySize: section.string("encr-keysize"))
-        integrity = section.string("integ-alg")
-        keyExchange = section.string("dh-group")
-        encryptionAlgorithm = section.string("encr-alg")
-        encryptionKeySize = section.string("encr-keysize").flatMap { Int($0) }
-        integrityAlgorithm = section.string("integ-alg")
-        integrityKeySize = section.string("integ-keysize").flatMap { Int($0) }
-        bytesIn = section.string("bytes-in").flatMap { UInt64($0) } ?? 0
-        packetsIn = section.string("packets-in").flatMap { UInt64($0) } ?? 0
-        bytesOut = section.string("bytes-out").flatMap { UInt64($0) } ?? 0
-        packetsOut = section.string("packets-out").flatMap { UInt64($0) } ?? 0
-        installedSeconds = section.string("install-time").flatMap { Int($0) }
-        rekeySeconds = section.string("rekey-time").flatMap { Int($0) }
-        lifetimeSeconds = section.string("life-time").flatMap { Int($0) }
-        lastInSeconds = section.string("use-in").flatMap { Int($0) }
-        lastOutSeconds = section.string("use-out").flatMap { Int($0) }
-        localTrafficSelectors = section.list("local-ts")
-        remoteTrafficSelectors = section.list("remote-ts")
+        name = "?"
+        state = "UNKNOWN"
+        udpEncapsulated = false
+        bytesIn = 0
+        packetsIn = 0
+        bytesOut = 0
+        packetsOut = 0
+        localTrafficSelectors = []
+        remoteTrafficSelectors = []
+        var encryptionKeySizeText: String?
+        for (key, value) in section.entries {
+            switch value {
+            case .value(let bytes):
+                let text = String(decoding: bytes, as: UTF8.self)
+                switch key {
+                case "name": name = text
+                case "uniqueid": uniqueID = text
+                case "state": state = text
+                case "mode": mode = text
+                case "protocol": protocolName = text
+                case "encap": udpEncapsulated = text == "yes"
+                case "encr-alg": encryptionAlgorithm = text
+                case "encr-keysize": encryptionKeySizeText = text; encryptionKeySize = Int(text)
+                case "integ-alg": integrity = text; integrityAlgorithm = text
+                case "integ-keysize": integrityKeySize = Int(text)
+                case "dh-group": keyExchange = text
+                case "bytes-in": bytesIn = UInt64(text) ?? 0
+                case "packets-in": packetsIn = UInt64(text) ?? 0
+                case "bytes-out": bytesOut = UInt64(text) ?? 0
+                case "packets-out": packetsOut = UInt64(text) ?? 0
+                case "install-time": installedSeconds = Int(text)
+                case "rekey-time": rekeySeconds = Int(text)
+                case "life-time": lifetimeSeconds = Int(text)
+                case "use-in": lastInSeconds = Int(text)
+                case "use-out": lastOutSeconds = Int(text)
+                default: continue
+                }
+            case .list(let items) where key == "local-ts":
+                localTrafficSelectors = items.map { String(decoding: $0, as: UTF8.self) }
+            case .list(let items) where key == "remote-ts":
+                remoteTrafficSelectors = items.map { String(decoding: $0, as: UTF8.self) }
+            default: continue
+            }
+        }
+        encryption = IKESAStatus.algorithm(encryptionAlgorithm, keySize: encryptionKeySizeText)
     }
 }
 

@@ -127,8 +127,12 @@ public struct VICIMessage: Sendable, Hashable {
             return Array(bytes[offset..<(offset + count)])
         }
 
+        /// Straight from the input: no array in between (names are short, so most need no allocation).
         mutating func name() throws(VICIError) -> String {
-            String(decoding: try take(Int(try byte())), as: UTF8.self)
+            let count = Int(try byte())
+            guard bytes.endIndex - offset >= count else { throw .malformed("message truncated: \(count) bytes announced, \(bytes.endIndex - offset) left") }
+            defer { offset += count }
+            return String(decoding: bytes[offset..<(offset + count)], as: UTF8.self)
         }
 
         mutating func value() throws(VICIError) -> [UInt8] {

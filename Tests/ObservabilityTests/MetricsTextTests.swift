@@ -6,6 +6,7 @@ import Testing
 import TestSupport
 import VICI
 import Prometheus
+import PropertyBased
 @testable import Observability
 
 /// The metrics text, judged by Prometheus' own tool: it must parse, and the only lint finding allowed is
@@ -33,12 +34,7 @@ import Prometheus
         return IKESAStatus(name: "branch-a", ike)
     }()
 
-    static func text(_ snapshot: GatewayMetrics.Snapshot) -> String {
-        let registry = PrometheusCollectorRegistry()
-        StrongSwanMetrics.emit(snapshot.sas ?? [], into: registry)
-        GatewayMetrics.emit(snapshot, into: registry)
-        return registry.emitToString()
-    }
+    static func text(_ snapshot: GatewayMetrics.Snapshot) -> String { ObservationEndpoints.metricsText(snapshot) }
 
     static let snapshot = GatewayMetrics.Snapshot(configured: ["branch-a", "branch-b"], sas: [sa], charonVersion: "charon 5.9.8",
                                                   status: nil, readyMinimum: nil)
@@ -112,6 +108,52 @@ import Prometheus
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/promtool") {
             #expect(try Self.promtool(text).status != 1, "promtool could not parse it")
         }
+    }
+
+    /// The hand-written exposition against swift-prometheus, the library it replaced in the product: for any
+    /// label values (quotes, backslashes, line feeds, any script) and values, each family's block — HELP,
+    /// TYPE, the sample — is byte for byte what the library writes.
+    @Test func theTextIsWhatSwiftPrometheusWrites() async {
+        let characters = Array("aZ09_-./:; \"\\\n{}=,é€\u{1F600}")
+        let labelValue = Gen.int(in: 0 ... characters.count - 1).map { characters[$0] }.string(of: 0...10)
+        let gaugeValue = Gen.int(in: -1_000_000 ... 1_000_000).map { (n: Int) -> Double in Double(n) / 64 }
+        await propertyCheck(count: 300, input: labelValue, labelValue, gaugeValue, Gen.int64(in: 0 ... .max)) { first, second, gauge, count in
+            let registry = PrometheusCollectorRegistry()
+            func name(_ name: String, _ help: String) -> MetricNameDescriptor { MetricNameDescriptor(metricName: name, unitName: "", helpText: help) }
+            registry.makeGauge(descriptor: name("test_labelled", "A gauge \\ with labels"), labels: [("first", first), ("second", second)]).set(gauge)
+            registry.makeGauge(descriptor: name("test_plain", "A gauge")).set(Double(count))
+            registry.makeCounter(descriptor: name("test_total", "A counter"), labels: [("first", first)]).increment(by: count)
+            var text = PrometheusText()
+            text.family("test_labelled", .gauge, help: "A gauge \\ with labels")
+            text.sample("test_labelled", PrometheusText.Labels(["first": first, "second": second]), gauge)
+            text.family("test_plain", .gauge, help: "A gauge")
+            text.sample("test_plain", Double(count))
+            text.family("test_total", .counter, help: "A counter")
+            text.sample("test_total", PrometheusText.Labels(["first": first]), count: count)
+            text.family("test_empty", .gauge, help: "No samples: no lines")
+            // The library orders families as its dictionary does: compare them as a set of blocks.
+            func blocks(_ text: String) -> Set<String> {
+                Set(text.split(separator: "# HELP ").map(String.init))
+            }
+            #expect(blocks(String(decoding: text.bytes, as: UTF8.self)) == blocks(registry.emitToString()))
+        }
+    }
+
+    @Test func familiesComeOnceWithTheirSamplesTogether() {
+        var sa2 = Self.sa
+        sa2.uniqueID = "4"
+        let text = Self.text(GatewayMetrics.Snapshot(configured: ["branch-a"], sas: [Self.sa, sa2], charonVersion: nil, status: nil, readyMinimum: nil))
+        let lines = text.split(separator: "\n")
+        let types = lines.filter { $0.hasPrefix("# TYPE ") }.map { $0.split(separator: " ")[2] }
+        #expect(types.count == Set(types).count, "a family's TYPE twice")
+        // Every sample follows its own family's TYPE line, with no other family in between.
+        var current: Substring = ""
+        for line in lines {
+            if line.hasPrefix("# TYPE ") { current = line.split(separator: " ")[2] } else if !line.hasPrefix("#") {
+                #expect(line.prefix { $0 != "{" && $0 != " " } == current, "\(line) outside its family \(current)")
+            }
+        }
+        #expect(lines.filter { $0.hasPrefix("strongswan_ike_status{") }.count == 2)
     }
 
     @Test func withoutCharonTheEndpointsSaySoAndStillServeMetrics() {
