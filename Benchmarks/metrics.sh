@@ -43,8 +43,15 @@ status() { awk -v k="$1:" '$1 == k {print $2}' /proc/$2/status; }
 
 # 1. Memory, metrics on and off.
 site() { echo "IPSEC_LOCALIP=$1 IPSEC_REMOTEIP=$2 IPSEC_LOCALID=$1 IPSEC_REMOTEID=$2 IPSEC_LOCALNET=$3 IPSEC_REMOTENET=$4 IPSEC_PSK=benchmark-psk-0123456789abcdef IPSEC_INTERFACES=$5"; }
+# Each round starts with the binaries' pages out of the page cache (written back, then dropped), so that
+# every binary is read back the same way: how the pages got there (a fresh write, read-ahead) changes how
+# many the kernel maps around each fault (docs/benchmarks.md, 8.3).
+evict() { sync "$@"; python3 -c 'import os, sys
+for path in sys.argv[1:]:
+    fd = os.open(path, os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$@"; }
 for r in $(seq "$rounds"); do
     variants=(on off); [ $((r % 2)) = 0 ] && variants=(off on)
+    evict "${binaries[@]}"
     for i in "${!binaries[@]}"; do
         for v in "${variants[@]}"; do
             pair vnf-met-$v$i-a-$$ vnf-met-$v$i-b-$$ 198.51.100.2

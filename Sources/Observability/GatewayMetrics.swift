@@ -15,19 +15,25 @@ enum GatewayMetrics {
         /// Tunnels with a probe, when /readyz needs their last probe answered (IPSEC_READY_REQUIRES_PROBE).
         var probeRequired: Set<String> = []
 
-        /// The configured tunnels that count as up for readiness.
-        var readyTunnels: [String] {
-            let sas = sas ?? []
-            return configured.filter { name in
-                TunnelState(sas, connection: name) == .up
-                    && (!probeRequired.contains(name) || status?.probes[name]?.lastAnswered == true)
-            }
+        /// Each configured tunnel's state, in configuration order. The SAs are grouped by name once:
+        /// looking through all of them for each tunnel made a scrape quadratic in the number of tunnels.
+        var tunnelStates: [(name: String, state: TunnelState)] {
+            let byName = Dictionary(grouping: sas ?? [], by: \.name)
+            return configured.map { ($0, TunnelState(byName[$0] ?? [], connection: $0)) }
         }
+
+        /// The configured tunnels that count as up for readiness.
+        func readyTunnels(_ states: [(name: String, state: TunnelState)]) -> [String] {
+            states.filter { name, state in
+                state == .up && (!probeRequired.contains(name) || status?.probes[name]?.lastAnswered == true)
+            }.map(\.name)
+        }
+
+        var readyTunnels: [String] { readyTunnels(tunnelStates) }
     }
 
     static func write(_ snapshot: Snapshot, into text: inout PrometheusText) {
-        let sas = snapshot.sas ?? []
-        let states = snapshot.configured.map { ($0, TunnelState(sas, connection: $0)) }
+        let states = snapshot.tunnelStates
         text.family("vnf_ipsec_charon_up", .gauge, help: "1 while charon answers over VICI")
         text.sample("vnf_ipsec_charon_up", snapshot.sas == nil ? 0 : 1)
         text.family("vnf_ipsec_build_info", .gauge, help: "The running vnf-ipsec and charon (value 1)")
@@ -44,7 +50,7 @@ enum GatewayMetrics {
         }
         let minimum = snapshot.readyMinimum ?? states.count
         text.family("vnf_ipsec_ready", .gauge, help: "1 while enough tunnels are up for /readyz")
-        text.sample("vnf_ipsec_ready", snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels.count >= minimum ? 1 : 0)
+        text.sample("vnf_ipsec_ready", snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels(states).count >= minimum ? 1 : 0)
 
         let probes = (snapshot.status?.probes ?? [:]).sorted { $0.key < $1.key }
             .map { (statistics: $0.value, labels: PrometheusText.Labels(["tunnel": $0.key, "target": $0.value.target])) }

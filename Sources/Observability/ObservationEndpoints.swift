@@ -80,11 +80,12 @@ public struct ObservationEndpoints: Sendable {
 
     func readiness() -> Response {
         let snapshot = snapshot(withVersion: false)
-        guard let sas = snapshot.sas else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
-        let up = snapshot.readyTunnels
+        guard snapshot.sas != nil else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
+        let states = snapshot.tunnelStates
+        let up = snapshot.readyTunnels(states)
         let needed = snapshot.readyMinimum ?? snapshot.configured.count
-        let lines = snapshot.configured.map { name in
-            var line = "\(name): \(TunnelState(sas, connection: name).rawValue)"
+        let lines = states.map { name, state in
+            var line = "\(name): \(state.rawValue)"
             if let probe = snapshot.status?.probes[name] {
                 line += probe.lastAnswered == true ? ", probe \(probe.target) answered" : ", probe \(probe.target) not answered"
             }
