@@ -6,10 +6,10 @@ import VICI
 /// replaced after any failure. Requests take turns (one exchange at a time on a connection).
 ///
 /// Guarantees: one use (``withSession(_:)``, however many VICI requests it makes) waits at most about
-/// `timeout` for charon in all, including one reconnection (each request is bounded by what is left); a failure
-/// on a kept connection (charon restarted, so the old socket is dead) is retried once on a new connection
-/// within what is left of that time; a connection that failed is never used again (a late answer to a
-/// timed-out request must not be read as the answer to the next).
+/// `timeout` for charon in all, including one reconnection (each request is bounded by what is left); a
+/// failure on a kept connection (charon restarted, so the old socket is dead) is retried once on a new
+/// connection within what is left of that time; a connection that failed is never used again (a late
+/// answer to a timed-out request must not be read as the answer to the next).
 final class CharonConnection: Sendable {
     let socketPath: String
     let timeout: Duration
@@ -29,6 +29,7 @@ final class CharonConnection: Sendable {
             connected.connection.setTimeout(max(deadline - ContinuousClock.now, .milliseconds(1)))
             return connected
         }
+
         /// charon's `version` answer on this connection: it cannot change while the connection lives.
         fileprivate(set) var knownVersion: String?
 
@@ -40,6 +41,7 @@ final class CharonConnection: Sendable {
             return version
         }
     }
+
     private struct State {
         var session: Session?
         /// Connections opened so far (the first, and one after each failure).
