@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
-                "GatewayRuntime", "IPsecCore", "VICI",
+                "GatewayRuntime", "IPsecCore", "VICI", "NetlinkKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -14,6 +14,10 @@ enum GatewayMetrics {
         var readyMinimum: Int?
         /// Tunnels with a probe, when /readyz needs their last probe answered (IPSEC_READY_REQUIRES_PROBE).
         var probeRequired: Set<String> = []
+        /// Per tunnel with fail-closed guards: whether all of them are in the kernel (read at the scrape).
+        var guarded: [String: Bool] = [:]
+        /// Per route-based tunnel: whether its VTI is up (absent: no such link).
+        var vtiUp: [String: Bool] = [:]
 
         /// Each configured tunnel's state, in configuration order. The SAs are grouped by name once:
         /// looking through all of them for each tunnel made a scrape quadratic in the number of tunnels.
@@ -51,6 +55,15 @@ enum GatewayMetrics {
         let minimum = snapshot.readyMinimum ?? states.count
         text.family("vnf_ipsec_ready", .gauge, help: "1 while enough tunnels are up for /readyz")
         text.sample("vnf_ipsec_ready", snapshot.sas != nil && !states.isEmpty && snapshot.readyTunnels(states).count >= minimum ? 1 : 0)
+
+        text.family("vnf_ipsec_tunnel_guarded", .gauge, help: "1 while every fail-closed guard of the tunnel is in the kernel")
+        for (name, guarded) in snapshot.guarded.sorted(by: { $0.key < $1.key }) {
+            text.sample("vnf_ipsec_tunnel_guarded", PrometheusText.Labels(["tunnel": name]), guarded ? 1 : 0)
+        }
+        text.family("vnf_ipsec_tunnel_vti_up", .gauge, help: "1 while the tunnel's VTI is up (it follows the CHILD_SA)")
+        for (name, up) in snapshot.vtiUp.sorted(by: { $0.key < $1.key }) {
+            text.sample("vnf_ipsec_tunnel_vti_up", PrometheusText.Labels(["tunnel": name]), up ? 1 : 0)
+        }
 
         let probes = (snapshot.status?.probes ?? [:]).sorted { $0.key < $1.key }
             .map { (statistics: $0.value, labels: PrometheusText.Labels(["tunnel": $0.key, "target": $0.value.target])) }

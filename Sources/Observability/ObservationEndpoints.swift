@@ -1,5 +1,6 @@
 import GatewayRuntime
 import IPsecCore
+import NetlinkKit
 import VICI
 
 /// What the HTTP endpoints answer, independent of the server that carries them:
@@ -19,7 +20,13 @@ public struct ObservationEndpoints: Sendable {
     /// The running configuration and its history, read at each request (they change on reload).
     let gateway: @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)
 
-    public init(viciSocket: String, gateway: @escaping @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)) {
+    /// The fail-closed guards and VTIs in the kernel, per tunnel: read from this namespace by default.
+    public typealias KernelReader = @Sendable (GatewayConfig) -> (guarded: [String: Bool], vtiUp: [String: Bool])
+    let kernel: KernelReader
+
+    public init(viciSocket: String, kernel: @escaping KernelReader = ObservationEndpoints.readKernel,
+                gateway: @escaping @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)) {
+        self.kernel = kernel
         charon = CharonConnection(socketPath: viciSocket, timeout: Self.charonTimeout)
         self.gateway = gateway
     }
@@ -52,8 +59,23 @@ public struct ObservationEndpoints: Sendable {
         }
         let configured = config.isManual ? (charonAnswer?.names ?? []) : config.tunnels.map(\.name)
         let probeRequired = config.readyRequiresProbe ? Set(config.tunnels.filter { $0.probe != nil }.map(\.name)) : []
-        return GatewayMetrics.Snapshot(configured: configured, sas: charonAnswer?.sas, charonVersion: charonAnswer?.version,
-                                       status: status, readyMinimum: config.readyMinimum, probeRequired: probeRequired)
+        var snapshot = GatewayMetrics.Snapshot(configured: configured, sas: charonAnswer?.sas, charonVersion: charonAnswer?.version,
+                                               status: status, readyMinimum: config.readyMinimum, probeRequired: probeRequired)
+        // For /metrics only: /readyz does not need them.
+        if withVersion { (snapshot.guarded, snapshot.vtiUp) = kernel(config) }
+        return snapshot
+    }
+
+    /// The guards and VTIs as this network namespace's kernel has them now.
+    @Sendable public static func readKernel(_ config: GatewayConfig) -> (guarded: [String: Bool], vtiUp: [String: Bool]) {
+        guard let handle = try? NetlinkHandle() else { return ([:], [:]) }
+        let guarded = (try? FailClosedGuards(config).installed(handle)) ?? [:]
+        let links = ((try? handle.links()) ?? []).reduce(into: [String: Bool]()) { $0[$1.name] = $1.attributes.isUp }
+        var vtiUp: [String: Bool] = [:]
+        for tunnel in config.tunnels {
+            if let name = tunnel.vti?.interfaceName, let up = links[name] { vtiUp[tunnel.name] = up }
+        }
+        return (guarded, vtiUp)
     }
 
     /// The text of one scrape: a series exists exactly while its SA does (nothing is kept between scrapes).

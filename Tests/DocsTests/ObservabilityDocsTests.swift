@@ -49,7 +49,11 @@ import Yams
         probe.lastRoundTripSeconds = 0.004
         status.probes["branch-a"] = probe
         let config = gateway, finalStatus = status
-        let endpoints = ObservationEndpoints(viciSocket: charon.path) { (config, finalStatus) }
+        // This host has no VTI: the kernel's part is given (guarded tunnels, a VTI up, one down).
+        let endpoints = ObservationEndpoints(viciSocket: charon.path,
+                                             kernel: { config in (Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, true) }),
+                                                                  Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, $0.name.hasSuffix("a")) })) },
+                                             gateway: { (config, finalStatus) })
         let metrics = endpoints.respond(method: "GET", path: "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("vnf_ipsec_charon_up 1"), "the fake charon was not asked: \(metrics.body)")

@@ -79,6 +79,11 @@ done
 grep -q '^vnf_ipsec_tunnel_up{tunnel="vnf-ipsec"} 1' /tmp/metrics.txt && grep -q '^vnf_ipsec_ready 1' /tmp/metrics.txt \
     && grep -q '^vnf_ipsec_charon_up 1' /tmp/metrics.txt && ok "vnf_ipsec_tunnel_up, _ready, _charon_up 1" \
     || fail "vnf_ipsec_* series: $(grep '^vnf_ipsec_' /tmp/metrics.txt)"
+# The kernel's side, read at the scrape: the guard route is in place and the VTI is up with the CHILD_SA.
+grep -q '^vnf_ipsec_tunnel_guarded{tunnel="vnf-ipsec"} 1' /tmp/metrics.txt && grep -q '^vnf_ipsec_tunnel_vti_up{tunnel="vnf-ipsec"} 1' /tmp/metrics.txt \
+    && ip -n siteA route show type unreachable | grep -q "203.0.113.0/24 metric 4000000000" \
+    && ok "vnf_ipsec_tunnel_guarded and _vti_up 1; the guard route is in the kernel" \
+    || fail "guard/VTI series: $(grep '^vnf_ipsec_tunnel_\(guarded\|vti\)' /tmp/metrics.txt); $(ip -n siteA route show type unreachable)"
 code=$(http /healthz /tmp/healthz.txt); [ "$code" = 200 ] && ok "/healthz 200: $(cat /tmp/healthz.txt)" || fail "/healthz $code: $(cat /tmp/healthz.txt)"
 code=$(http /readyz /tmp/readyz.txt); [ "$code" = 200 ] && ok "/readyz 200: $(head -1 /tmp/readyz.txt)" || fail "/readyz $code: $(cat /tmp/readyz.txt)"
 code=$(http /nothing-here /tmp/other.txt); [ "$code" = 404 ] && ok "/nothing-here 404" || fail "/nothing-here $code"
