@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "NetlinkKit", targets: ["NetlinkKit"]),
         .library(name: "GatewayRuntime", targets: ["GatewayRuntime"]),
         .library(name: "Observability", targets: ["Observability"]),
+        .library(name: "CertificateChecks", targets: ["CertificateChecks"]),
         .executable(name: "vnf-ipsec", targets: ["vnf-ipsec"]),
     ],
     dependencies: [
@@ -22,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         // libmnl from Debian's libmnl-dev, plus static-inline shims for the kernel header macros
@@ -37,6 +41,18 @@ let package = Package(
         // The pure library: the typed gateway model and its rules (from the environment or a YAML file),
         // the backend protocol, strongSwan's rendering. No processes, no sockets, no netlink.
         .target(name: "IPsecCore", dependencies: ["IPAddresses", .product(name: "Yams", package: "Yams")]),
+        // X.509 authentication checked before anything starts: the certificate files a tunnel names parsed,
+        // matched with their key, chained to their CA and dated (swift-certificates); the local identity
+        // taken from the certificate. Pure like IPsecCore: no processes, no sockets.
+        .target(
+            name: "CertificateChecks",
+            dependencies: [
+                "IPsecCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // charon's VICI protocol: a codec and a client over its unix socket. Knows nothing of the model.
         .target(name: "VICI", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // What runs: charon supervised as a child, configured over VICI, the kernel programmed through
@@ -56,7 +72,7 @@ let package = Package(
         .target(
             name: "Observability",
             dependencies: [
-                "GatewayRuntime", "IPsecCore", "VICI", "NetlinkKit",
+                "GatewayRuntime", "IPsecCore", "VICI", "NetlinkKit", "CertificateChecks",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,6 +84,7 @@ let package = Package(
             name: "vnf-ipsec",
             dependencies: [
                 "IPsecCore",
+                "CertificateChecks",
                 "VICI",
                 "GatewayRuntime",
                 "Observability",

@@ -25,6 +25,9 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     private let output: @Sendable (String) -> Void
     private let renderer = StrongSwanBackend()
     private let daemon = Locked<DaemonProcess?>(nil)
+    /// The private key each certificate tunnel's charon holds (`load-key`'s identifier), by tunnel name:
+    /// a rotated key replaces the old one, which is then unloaded once no tunnel uses it.
+    private let loadedKeys = Locked<[String: String]>([:])
 
     /// - Parameter output: receives every line charon prints; by default they go to stdout as `charon: …`.
     public init(options: Options = Options(), logger: Logger,
@@ -121,7 +124,39 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     /// The tunnels' keys, then their connections in as few messages as fit.
     private func load(_ tunnels: [TunnelConfig], client: VICIClient) throws {
         try loadKeys(tunnels, client: client)
+        try loadCertificates(tunnels, client: client)
         try loadConnections(tunnels, client: client)
+    }
+
+    /// Each certificate tunnel's key, certificate (with its file's intermediates), CAs and CRL, from the
+    /// text read when the configuration was loaded; nothing is written to disk. charon finds the
+    /// certificate by the connection's identity and the key by the certificate. Loading the same
+    /// certificate again is harmless (charon keeps one copy). Keys no tunnel uses any more are unloaded
+    /// after the new ones are in, so new handshakes use the new key and established SAs are not touched.
+    private func loadCertificates(_ tunnels: [TunnelConfig], client: VICIClient) throws {
+        for tunnel in tunnels {
+            guard let certificates = tunnel.certificates, let key = certificates.privateKey.block else { continue }
+            let id = try client.loadKey(key.text)
+            for certificate in certificates.authorityCertificates { try client.loadCertificate(certificate, kind: .authority) }
+            for certificate in certificates.certificateChain { try client.loadCertificate(certificate, kind: .endEntity) }
+            if let crl = certificates.revocationListBlock { try client.loadCertificate(crl, kind: .revocationList) }
+            loadedKeys.withLock { $0[tunnel.name] = id }
+        }
+    }
+
+    /// Unloads the keys that were loaded for tunnels that are gone or have another key now.
+    private func unloadUnusedKeys(removed: [TunnelConfig], client: VICIClient, previous: Set<String>) {
+        let inUse = loadedKeys.withLock { keys in
+            for tunnel in removed { keys[tunnel.name] = nil }
+            return Set(keys.values)
+        }
+        for id in previous.subtracting(inUse) {
+            do {
+                try client.unloadKey(id: id)
+            } catch {
+                logger.warning("unloading a replaced private key: \(error)")
+            }
+        }
     }
 
     private func loadKeys(_ tunnels: [TunnelConfig], client: VICIClient) throws {
@@ -166,8 +201,12 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
             try client.unloadConnection(named: tunnel.name)
             if tunnel.psk != nil { try? client.unloadSharedKey(id: StrongSwanBackend.sharedKeyID(tunnel)) }
         }
+        let keysBefore = Set(loadedKeys.withLock { $0.values })
         // Changed: only what the change needs (see ConfigurationChange).
         try loadKeys(change.changed.filter(\.loadKey).map(\.new), client: client)
+        try loadCertificates(change.changed.filter(\.loadCertificates).map(\.new), client: client)
+        // A tunnel that went back to a PSK keeps no key.
+        loadedKeys.withLock { keys in for tunnel in change.changed where tunnel.new.certificates == nil { keys[tunnel.new.name] = nil } }
         try loadConnections(change.changed.filter(\.loadConnection).map(\.new), client: client)
         let renegotiated = change.changed.filter(\.renegotiate).map(\.new)
         for tunnel in renegotiated where open.contains(tunnel.name) {
@@ -175,6 +214,7 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         }
         // Added: loaded like at start.
         try load(change.added, client: client)
+        unloadUnusedKeys(removed: change.removed, client: client, previous: keysBefore)
         try await start(renegotiated + change.added, client: client)
     }
 

@@ -87,7 +87,8 @@ public struct ObservationEndpoints: Sendable {
     }
 
     func metrics() -> Response {
-        Response(status: 200, contentType: Self.prometheusContentType, body: Self.metricsText(snapshot(withVersion: true)))
+        Response(status: 200, contentType: Self.prometheusContentType,
+                 body: Self.metricsText(snapshot(withVersion: true)) + CertificateMetrics.text(from: charon))
     }
 
     func health() -> Response {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertificateChecks
 import Foundation
 import GatewayRuntime
 import IPsecCore
@@ -24,7 +25,9 @@ struct ConfigurationOptions: ParsableArguments {
 enum ConfigurationLoading {
     static func load(_ options: ConfigurationOptions, purpose: GatewayConfig.Purpose = .tunnels) throws -> LoadedConfiguration {
         do {
-            let loaded = try GatewayConfig.load(environment: options.environment, purpose: purpose)
+            var loaded = try GatewayConfig.load(environment: options.environment, purpose: purpose)
+            // init builds VTIs only; everything else proves the certificates before anything starts.
+            if purpose == .tunnels { loaded = try CertificateCheck.apply(to: loaded) }
             warn(loaded.warnings, json: loaded.config.logFormat == .json)
             return loaded
         } catch {

@@ -38,12 +38,19 @@ public struct ConfigurationSummary: Sendable {
         } else {
             lines.append(("mode", tunnel.vti.map { "route-based, VTI \($0.interfaceName) (mark \($0.key))" } ?? "policy-based"))
         }
-        lines.append(("local", "\(tunnel.local)" + (tunnel.localID.map { " id \($0)" } ?? "")))
+        let localID = tunnel.localID.map { " id \($0)" } ?? tunnel.certificates?.subject.map { " id \($0) (the certificate's subject)" } ?? ""
+        lines.append(("local", "\(tunnel.local)" + localID))
         lines.append(("local subnets", tunnel.localTrafficSelectors.isEmpty ? "(local address)" : tunnel.localTrafficSelectors.map(\.description).joined(separator: ", ")))
         lines.append(("remote", "\(tunnel.remote)" + (tunnel.remoteID.map { " id \($0)" } ?? "")))
         lines.append(("remote subnets", tunnel.remoteTrafficSelectors.isEmpty ? "(remote address)" : tunnel.remoteTrafficSelectors.map(\.description).joined(separator: ", ")))
         lines.append(("key exchange", tunnel.keyExchange.rawValue))
-        lines.append(("pre-shared key", (tunnel.psk.map(\.description) ?? "(none)") + (tunnel.pskFile.map { " from \(OneLineText.escaped($0))" } ?? "")))
+        if let certificates = tunnel.certificates {
+            lines.append(("certificate", OneLineText.escaped(certificates.certificate.path) + ", key " + OneLineText.escaped(certificates.privateKey.path)))
+            lines.append(("CA certificates", certificates.authorities.map { OneLineText.escaped($0.path) }.joined(separator: ", ")
+                + (certificates.revocationList.map { ", CRL " + OneLineText.escaped($0.path) } ?? "")))
+        } else {
+            lines.append(("pre-shared key", (tunnel.psk.map(\.description) ?? "(none)") + (tunnel.pskFile.map { " from \(OneLineText.escaped($0))" } ?? "")))
+        }
         lines.append(("IKE proposals", tunnel.ikeProposals.description))
         lines.append(("ESP proposals", tunnel.espProposals.description))
         lines.append(("lifetimes", "CHILD_SA \(tunnel.lifetime), IKE_SA \(tunnel.ikeLifetime)" + (tunnel.ikeReauthentication ? " with reauthentication" : "")))

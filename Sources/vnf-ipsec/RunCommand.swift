@@ -1,4 +1,5 @@
 import ArgumentParser
+import CertificateChecks
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,12 +35,12 @@ struct RunCommand: AsyncParsableCommand {
         options.statusFile = runtimeDirectory + "/" + StatusCommand.statusFileName
         let environment = configuration.environment
         options.reloading = ConfigurationReloading(
-            load: { try GatewayConfig.load(environment: environment) },
+            load: { try CertificateCheck.apply(to: GatewayConfig.load(environment: environment)) },
             watchedFiles: { config in
                 var files: [String] = []
                 if case .file(let path) = config.source { files.append(path) }
                 if let envFile = environment[ConfigVariable.envFile.rawValue], !envFile.isEmpty { files.append(envFile) }
-                return files + config.tunnels.compactMap(\.pskFile)
+                return files + config.tunnels.compactMap(\.pskFile) + config.tunnels.flatMap { $0.certificates?.paths ?? [] }
             })
         var strongSwan = StrongSwanGatewayBackend.Options()
         strongSwan.runtimeDirectory = runtimeDirectory

@@ -36,7 +36,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         if live { return try checkLiveness() }
-        let report: GatewayReport
+        var report: GatewayReport
         do {
             let client = try VICIClient(socketPath: socket, timeout: .seconds(5))
             let sas = try client.securityAssociations()
@@ -44,6 +44,7 @@ struct StatusCommand: ParsableCommand {
             // SAs of connections not (or no longer) loaded still count: they carry traffic.
             if tunnel == nil { for name in sas.map(\.name) where !names.contains(name) { names.append(name) } }
             report = GatewayReport(names: names, securityAssociations: sas)
+            report.certificates = CertificateReport.all((try? client.certificates()) ?? [])
         } catch {
             report = GatewayReport(unreachable: "\(error)", names: tunnel.map { [$0] } ?? [])
         }

@@ -14,6 +14,8 @@ public struct GatewayReport: Sendable, Codable {
     public var configuration: ConfigurationStatus?
     /// The kernel's fail-closed guards and VTI states (nil when they could not be read).
     public var kernel: FailClosedState?
+    /// The X.509 certificates charon holds (none with pre-shared keys).
+    var certificates: [CertificateReport] = []
 
     /// The report on `names` (every connection charon has loaded when nil) from charon's SAs.
     public init(names: [String], securityAssociations: [IKESAStatus]) {
@@ -41,6 +43,9 @@ public struct GatewayReport: Sendable, Codable {
         else if tunnels.isEmpty { out = "down: charon has no tunnel loaded\n" }
         else { out = (tunnels.count == 1 ? "" : "\(up) of \(tunnels.count) tunnels up\n") + tunnels.map(\.text).joined() }
         if let kernel { out += kernel.text }
+        if !certificates.isEmpty {
+            out += "certificates:\n" + certificates.map(\.text).joined()
+        }
         if let configuration {
             out += "configuration: \(configuration.source), loaded \(configuration.loadedAt)\n"
             for (name, probe) in configuration.probes.sorted(by: { $0.key < $1.key }) {

@@ -52,6 +52,12 @@ public enum ConfigVariable: String, CaseIterable, Sendable, Codable {
     case retransmitTimeout = "IPSEC_RETRANSMIT_TIMEOUT"
     case retransmitTries = "IPSEC_RETRANSMIT_TRIES"
     case retransmitBase = "IPSEC_RETRANSMIT_BASE"
+    // X.509 authentication: how the tunnel authenticates and the files it uses (tunnel scope).
+    case auth = "IPSEC_AUTH"
+    case localCert = "IPSEC_LOCALCERT"
+    case localKey = "IPSEC_LOCALKEY"
+    case caCert = "IPSEC_CACERT"
+    case crl = "IPSEC_CRL"
 
     /// The variable's name in the environment.
     public var name: String { rawValue }

@@ -2,6 +2,9 @@
 /// the running configuration and the new one, applied by the runtime.
 ///
 /// A changed tunnel needs, depending on what changed:
+/// - its certificate files only (a rotated certificate or key, new CAs or CRL): `load-key` and `load-cert`
+///   (the old key unloaded). Established SAs stay; new authentications use the new certificate. A new
+///   subject is a new identity (below).
 /// - its key only: `load-shared`. Established SAs stay; the new key is used from the next authentication
 ///   (a new IKE_SA, or the IKE_SA's reauthentication).
 /// - settings that only shape SAs negotiated later (lifetimes, reauthentication, DPD, start/close actions,
@@ -25,6 +28,8 @@ public struct ConfigurationChange: Sendable {
         public var old: TunnelConfig
         public var new: TunnelConfig
         public var loadKey = false
+        /// The certificates and key to load (`load-cert`, `load-key`).
+        public var loadCertificates = false
         public var loadConnection = false
         public var renegotiate = false
         public var kernel = false
@@ -80,7 +85,8 @@ public struct ConfigurationChange: Sendable {
         }
         let agreed = [
             differs("endpoints") { [$0.local.description, $0.remote.description] },
-            differs("identities") { [$0.localID?.description, $0.remoteID?.description] },
+            differs("identities") { [($0.localID ?? $0.certificates?.subject)?.description, $0.remoteID?.description] },
+            differs("authentication") { $0.authentication },
             differs("traffic selectors") { [$0.localTrafficSelectors, $0.remoteTrafficSelectors] },
             differs("proposals") { [$0.ikeProposals.description, $0.espProposals.description] },
             differs("key exchange") { $0.keyExchange },
@@ -93,6 +99,7 @@ public struct ConfigurationChange: Sendable {
             differs("behaviour") { $0.behaviour },
         ].contains(true)
         change.loadKey = differs("key") { $0.psk } || agreed
+        change.loadCertificates = new.certificates != nil && (differs("certificates") { $0.certificates } || agreed)
         change.loadConnection = agreed || later
         change.renegotiate = agreed
         change.kernel = [

@@ -124,6 +124,14 @@ enum ConfigurationFile {
             if let keyFile = values[ConfigVariable.pskFile.rawValue], !keyFile.hasPrefix("/"), !keyFile.isEmpty {
                 values[ConfigVariable.pskFile.rawValue] = folder.isEmpty ? keyFile : folder + "/" + keyFile
             }
+            // The certificate files too (cacert is a comma-separated list of files or folders).
+            for variable in [ConfigVariable.localCert, .localKey, .caCert, .crl] {
+                guard let list = values[variable.rawValue] else { continue }
+                values[variable.rawValue] = list.split(separator: ",", omittingEmptySubsequences: false).map { item in
+                    let path = String(item).trimmingSpaces
+                    return path.hasPrefix("/") || path.isEmpty || folder.isEmpty ? path : folder + "/" + path
+                }.joined(separator: ",")
+            }
             var tunnelReader = ConfigurationReader(values: gatewayValues.merging(values) { _, tunnel in tunnel },
                                                    naming: .file(tunnel: label), files: files)
             let tunnel = tunnelReader.tunnel(named: label, purpose: purpose, manual: false,

@@ -229,7 +229,19 @@ struct ConfigurationReader {
         config.probe = probe(remoteNets: config.remoteNets)
 
         let allowWeakPSK = flag(.allowWeakPSK, default: false)
-        if let secret = presharedKey(into: &config) {
+        let authentication = choice(.auth, TunnelAuthentication.self) ?? .psk
+        if authentication == .pubkey {
+            config.certificates = certificateAuthentication()
+        } else {
+            for variable in [ConfigVariable.localCert, .localKey, .caCert, .crl] where nonEmpty(variable) != nil {
+                warn(variable, "is ignored because IPSEC_AUTH is psk (set IPSEC_AUTH=pubkey to authenticate with certificates)")
+            }
+        }
+        if authentication == .pubkey {
+            for variable in [ConfigVariable.psk, .pskFile] where nonEmpty(variable) != nil {
+                warn(variable, "is ignored because IPSEC_AUTH is pubkey")
+            }
+        } else if let secret = presharedKey(into: &config) {
             let psk = PreSharedKey(secret)
             if let weakness = psk.weakness, !allowWeakPSK {
                 fail(.psk, value: nil, "the key \(weakness); use a long random string (e.g. `openssl rand -base64 32`) or set IPSEC_ALLOW_WEAK_PSK=yes")
@@ -242,7 +254,7 @@ struct ConfigurationReader {
         }
 
         if !manual {
-            requireTunnelVariables(config, vtiMode: config.vti != nil)
+            requireTunnelVariables(config, vtiMode: config.vti != nil, authentication: authentication)
         }
         if setRouteDefaultTable, config.remoteNets.isEmpty, manual {
             fail(.remoteNet, value: nil, "is required by SET_ROUTE_DEFAULT_TABLE (it is the route's destination)")
@@ -260,17 +272,19 @@ struct ConfigurationReader {
 
     /// Upstream's required lists, reported all at once. Like upstream (its _set_default_variables), an ID
     /// defaults to its side's address and is required only where that address is %any.
-    private mutating func requireTunnelVariables(_ config: TunnelConfig, vtiMode: Bool) {
+    /// With certificates no key is needed, and the IDs come from the certificates (see certificateAuthentication).
+    private mutating func requireTunnelVariables(_ config: TunnelConfig, vtiMode: Bool, authentication: TunnelAuthentication) {
         let required: [ConfigVariable] = vtiMode
             ? [.localIP, .remoteIP, .remoteNet, .psk]
             : [.localNet, .psk, .remoteNet]
         for variable in required where isUnset(variable) {
+            if variable == .psk, authentication == .pubkey { continue }
             // A key from a file counts as the key.
             if variable == .psk, config.psk != nil || !isUnset(.pskFile) { continue }
             fail(variable, value: nil, "is required" + (vtiMode ? " (route-based mode, IPSEC_VTI_KEY is set)" : "")
                  + (variable == .psk ? " (or IPSEC_PSK_FILE)" : ""))
         }
-        if !vtiMode {
+        if !vtiMode, authentication == .psk {
             // An endpoint already in error is not %any: its ID is not asked for on top.
             let inError = Set(problems.map(\.variable))
             if config.remote == .any, isUnset(.remoteID), !inError.contains(displayName(.remoteIP)) {
@@ -380,6 +394,93 @@ struct ConfigurationReader {
             return nil
         }
         return String(secret)
+    }
+
+    // MARK: certificates
+
+    /// IPSEC_LOCALCERT, IPSEC_LOCALKEY, IPSEC_CACERT and IPSEC_CRL read (IPSEC_AUTH=pubkey): each file
+    /// must hold what its variable names, in PEM; the key file must be readable by its owner only.
+    /// What the certificates mean is checked by CertificateChecks; nil when any file is unusable.
+    private mutating func certificateAuthentication() -> CertificateAuthentication? {
+        var usable = true
+        for variable in [ConfigVariable.localCert, .localKey, .caCert] where nonEmpty(variable) == nil {
+            fail(variable, value: nil, "is required when IPSEC_AUTH is pubkey")
+            usable = false
+        }
+        let certificate = pemFile(.localCert, labels: PEMFile.certificateLabel, what: "a PEM certificate (-----BEGIN CERTIFICATE-----)")
+        let key = privateKeyFile()
+        var authorities: [PEMFile] = []
+        if let list = nonEmpty(.caCert) {
+            for item in list.split(separator: ",").map({ String($0).trimmingSpaces }) where !item.isEmpty {
+                if let folder = files.folderFiles(item) {
+                    // A folder (a mounted Secret or a CA bundle directory): its files that hold certificates;
+                    // others (a Secret's tls.key beside its ca.crt) are none of the CA's business.
+                    let found = folder.compactMap { path in (try? files.read(path)).map { PEMFile(path: path, contents: $0) } }
+                        .filter { !$0.blocks(labeled: PEMFile.certificateLabel).isEmpty }
+                    if found.isEmpty {
+                        fail(.caCert, value: item, "is a folder with no PEM certificate in it")
+                        usable = false
+                    }
+                    authorities += found
+                } else if let file = pemFile(.caCert, path: item, labels: PEMFile.certificateLabel, what: "PEM CA certificates (-----BEGIN CERTIFICATE-----)") {
+                    authorities.append(file)
+                } else {
+                    usable = false
+                }
+            }
+        }
+        let crl = nonEmpty(.crl) == nil ? nil : pemFile(.crl, labels: PEMFile.crlLabel, what: "a PEM certificate revocation list (-----BEGIN X509 CRL-----)")
+        if nonEmpty(.crl) != nil, crl == nil { usable = false }
+        guard usable, let certificate, let key, !authorities.isEmpty else { return nil }
+        return CertificateAuthentication(certificate: certificate, privateKey: key, authorities: authorities, revocationList: crl)
+    }
+
+    /// The file `variable` names (or `path`), which must hold at least one PEM block labelled `labels`.
+    private mutating func pemFile(_ variable: ConfigVariable, path: String? = nil, labels: Set<String>, what: String) -> PEMFile? {
+        guard let path = path ?? nonEmpty(variable) else { return nil }
+        let text: String
+        do {
+            text = try files.read(path)
+        } catch {
+            fail(variable, value: path, "cannot be read (\(FileAccess.reason(error))); mount the file there or correct the path")
+            return nil
+        }
+        let file = PEMFile(path: path, contents: text)
+        guard !file.blocks(labeled: labels).isEmpty else {
+            let found = file.labels
+            fail(variable, value: path, "does not hold \(what)" + (found.isEmpty ? "" : "; it holds \(found.map { "'\($0)'" }.joined(separator: ", "))"))
+            return nil
+        }
+        return file
+    }
+
+    /// IPSEC_LOCALKEY: one unencrypted private key, readable by its owner only (charon gets it over VICI;
+    /// a key others can read is refused, not warned about like a PSK file, because it is the gateway's
+    /// identity for every peer that trusts its CA).
+    private mutating func privateKeyFile() -> PrivateKeyFile? {
+        guard let path = nonEmpty(.localKey) else { return nil }
+        let text: String
+        do {
+            text = try files.read(path)
+        } catch {
+            fail(.localKey, value: path, "cannot be read (\(FileAccess.reason(error))); mount the key file there or correct the path")
+            return nil
+        }
+        if let mode = files.permissions(path), mode & 0o077 != 0 {
+            fail(.localKey, value: path, "is readable by \(mode & 0o007 != 0 ? "everyone" : "its group") (mode \(String(mode & 0o777, radix: 8))); make it 0600 or 0400 (Kubernetes: defaultMode: 0400)")
+            return nil
+        }
+        let key = PrivateKeyFile(path: path, pem: text)
+        guard key.block != nil else {
+            let labels = PEMFile(path: path, contents: text).labels
+            if labels.contains("ENCRYPTED PRIVATE KEY") {
+                fail(.localKey, value: path, "is encrypted; give the key unencrypted (openssl pkey -in key.pem -out plain.pem) in a file only its owner can read")
+            } else {
+                fail(.localKey, value: path, "does not hold a PEM private key (-----BEGIN PRIVATE KEY-----, EC PRIVATE KEY or RSA PRIVATE KEY)")
+            }
+            return nil
+        }
+        return key
     }
 
     // MARK: probe

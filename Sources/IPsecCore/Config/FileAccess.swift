@@ -7,10 +7,15 @@ public struct FileAccess: Sendable {
     public var read: @Sendable (String) throws -> String
     /// The file's permission bits, or nil when they cannot be known.
     public var permissions: @Sendable (String) -> UInt16?
+    /// The paths of the files in a folder (links followed, hidden entries such as Kubernetes' `..data`
+    /// left out, sorted), or nil when the path is not a folder.
+    public var folderFiles: @Sendable (String) -> [String]?
 
-    public init(read: @escaping @Sendable (String) throws -> String, permissions: @escaping @Sendable (String) -> UInt16? = { _ in nil }) {
+    public init(read: @escaping @Sendable (String) throws -> String, permissions: @escaping @Sendable (String) -> UInt16? = { _ in nil },
+                folderFiles: @escaping @Sendable (String) -> [String]? = { _ in nil }) {
         self.read = read
         self.permissions = permissions
+        self.folderFiles = folderFiles
     }
 
     /// Files larger than this are not configuration: refused before they are read whole.
@@ -26,6 +31,15 @@ public struct FileAccess: Sendable {
         permissions: { path in
             // Of the file itself after following links: Kubernetes mounts a Secret's keys as symlinks.
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber).map { UInt16(truncating: $0) }
+        },
+        folderFiles: { path in
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
+                  let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+            return names.filter { !$0.hasPrefix(".") }.sorted().map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }.filter { file in
+                var isFolder: ObjCBool = false
+                return FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) && !isFolder.boolValue
+            }
         })
 
     /// A read error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").

@@ -24,6 +24,8 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
     public var psk: PreSharedKey?
     /// The file the key was read from (`psk_file`, `IPSEC_PSK_FILE`), if it was.
     public var pskFile: String?
+    /// X.509 authentication (`IPSEC_AUTH=pubkey`); nil for pre-shared keys, upstream's only way.
+    public var certificates: CertificateAuthentication?
     public var keyExchange: KeyExchange
     public var ikeProposals: ProposalList
     public var espProposals: ProposalList
@@ -69,6 +71,7 @@ public struct TunnelConfig: Sendable, Hashable, Encodable {
         self.vti = vti
         self.behaviour = behaviour
         probe = nil
+        certificates = nil
     }
 
     /// The name of the tunnel the environment variables describe (upstream's only one).

@@ -65,11 +65,13 @@ public struct StrongSwanBackend: Backend {
             }
             conn.set("over_time", Lifetime(seconds: config.ikeLifetime.seconds - ikeRekey.seconds).description)
             conn.set("local", section: SettingsTree { local in
-                local.set("auth", "psk")
+                // With certificates no file is named: charon finds the certificate loaded over VICI
+                // (`load-cert`) by the identity, and its key (`load-key`) by the certificate's public key.
+                local.set("auth", config.authentication.rawValue)
                 if let id = localIdentity(config) { local.set("id", id.description) }
             })
             conn.set("remote", section: SettingsTree { remote in
-                remote.set("auth", "psk")
+                remote.set("auth", config.authentication.rawValue)
                 if let id = remoteIdentity(config) { remote.set("id", id.description) }
             })
             conn.set("children", section: SettingsTree { children in
@@ -127,12 +129,17 @@ public struct StrongSwanBackend: Backend {
         [localIdentity(config), remoteIdentity(config)].compactMap { $0 }.filter { $0 != .any }
     }
 
+    /// With certificates, the certificate's subject by default (an address is rarely in a certificate).
     func localIdentity(_ config: TunnelConfig) -> Identity? {
-        config.localID ?? Self.identity(of: config.local)
+        if let certificates = config.certificates { return config.localID ?? certificates.subject }
+        return config.localID ?? Self.identity(of: config.local)
     }
 
+    /// With certificates, any identity the peer's certificate holds unless IPSEC_REMOTEID is set: the
+    /// certificate must chain to IPSEC_CACERT either way.
     func remoteIdentity(_ config: TunnelConfig) -> Identity? {
-        config.remoteID ?? Self.identity(of: config.remote)
+        if config.certificates != nil { return config.remoteID }
+        return config.remoteID ?? Self.identity(of: config.remote)
     }
 
     /// Upstream's default ID (its _set_default_variables: `IPSEC_REMOTEID="$IPSEC_REMOTEIP"`): the endpoint
@@ -270,13 +277,14 @@ public struct StrongSwanBackend: Backend {
     /// The settings that are the tunnel's own.
     func ipsecOwnSettings(_ tunnel: TunnelConfig) -> [(String, String)] {
         var settings: [(String, String)] = [("keyexchange", tunnel.keyExchange.rawValue), ("left", tunnel.local.description)]
-        if let id = tunnel.localID { settings.append(("leftid", id.description)) }
+        if let id = tunnel.certificates == nil ? tunnel.localID : localIdentity(tunnel) { settings.append(("leftid", id.description)) }
         if !tunnel.localTrafficSelectors.isEmpty { settings.append(("leftsubnet", tunnel.localTrafficSelectors.map(\.description).joined(separator: ","))) }
-        settings.append(("leftauth", "psk"))
+        settings.append(("leftauth", tunnel.authentication.rawValue))
+        if let certificates = tunnel.certificates { settings.append(("leftcert", certificates.certificate.path)) }
         settings.append(("right", tunnel.remote.description))
         if let id = tunnel.remoteID { settings.append(("rightid", id.description)) }
         if !tunnel.remoteTrafficSelectors.isEmpty { settings.append(("rightsubnet", tunnel.remoteTrafficSelectors.map(\.description).joined(separator: ","))) }
-        settings.append(("rightauth", "psk"))
+        settings.append(("rightauth", tunnel.authentication.rawValue))
         let auto: String = switch tunnel.effectiveStartAction {
         case .none: "add"
         case .trap: "route"
@@ -301,6 +309,16 @@ public struct StrongSwanBackend: Backend {
             let owners = sharedKeyOwners(tunnel).map(Self.ipsecValue).joined(separator: " ")
             let secret = showSecrets ? psk.strongSwanLiteral : "<redacted>"
             out += (owners.isEmpty ? "" : owners + " ") + ": PSK \(secret)\n"
+        }
+        // The stroke plugin reads the private key from its file (the file's own path, not a copy).
+        for tunnel in config.tunnels {
+            guard let key = tunnel.certificates?.privateKey else { continue }
+            let type = switch key.block?.label {
+            case "RSA PRIVATE KEY": "RSA"
+            case "EC PRIVATE KEY": "ECDSA"
+            default: "PKCS8"
+            }
+            out += ": \(type) \(ConfigSyntax.value(key.path))\n"
         }
         return out
     }
