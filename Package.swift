@@ -113,6 +113,13 @@ let package = Package(
             dependencies: ["IPsecCore", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
+            name: "CertificateChecksTests",
+            dependencies: ["CertificateChecks", "IPsecCore",
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "SwiftASN1", package: "swift-asn1"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(
             name: "VICITests",
             dependencies: ["VICI", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
