@@ -93,7 +93,7 @@ import Yams
     func kubernetesManifestsParseAndUseRealVariablesAndCommands() throws {
         let folder = Self.root.appendingPathComponent("docs/kubernetes")
         let files = try #require(FileManager.default.subpaths(atPath: folder.path)).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["configmap.yaml", "deployment.yaml", "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
+        #expect(files == ["certificates/certificate.yaml", "certificates/deployment.yaml", "configmap.yaml", "deployment.yaml", "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
                          "many-tunnels/secret.yaml", "podmonitor.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml",
                          "secret.yaml"])
         let commands = try Self.subcommands()
@@ -197,6 +197,37 @@ import Yams
                 let port = endpoint["port"] as? String ?? ""
                 #expect(selected.contains { $0.ports[port] != nil }, "\(file): no selected pod has a port named \(port)")
                 #expect(endpoint["path"] as? String == "/metrics", "\(file)")
+            }
+        }
+        // cert-manager's Certificate (a CRD) writes the Secret a Deployment mounts owner-only, where its
+        // IPSEC_LOCALCERT, IPSEC_LOCALKEY and IPSEC_CACERT point: cert-manager's tls.crt, tls.key, ca.crt.
+        let certificates = documents.filter { $0.document["kind"] as? String == "Certificate" }
+        #expect(certificates.count == 1)
+        for (file, certificate) in certificates {
+            #expect(certificate["apiVersion"] as? String == "cert-manager.io/v1", "\(file)")
+            let spec = certificate["spec"] as? [String: Any] ?? [:]
+            #expect(["ECDSA", "RSA", "Ed25519"].contains((spec["privateKey"] as? [String: Any])?["algorithm"] as? String ?? ""), "\(file)")
+            let secretName = try #require(spec["secretName"] as? String)
+            let users = documents.compactMap { entry -> (String, [String: Any], [[String: Any]])? in
+                guard let podSpec = (((entry.document["spec"] as? [String: Any])?["template"] as? [String: Any])?["spec"] as? [String: Any]) else { return nil }
+                let volumes = podSpec["volumes"] as? [[String: Any]] ?? []
+                guard let volume = volumes.first(where: { ($0["secret"] as? [String: Any])?["secretName"] as? String == secretName }) else { return nil }
+                return (entry.file, volume, podSpec["containers"] as? [[String: Any]] ?? [])
+            }
+            #expect(users.count == 1, "\(file): the Secret \(secretName) is mounted by \(users.map(\.0))")
+            for (user, volume, containers) in users {
+                let mode = (volume["secret"] as? [String: Any])?["defaultMode"] as? Int ?? 0o644
+                #expect(mode & 0o077 == 0, "\(user): the key must be readable by its owner only (defaultMode \(String(mode, radix: 8)))")
+                for container in containers {
+                    guard let mount = (container["volumeMounts"] as? [[String: Any]])?.first(where: { $0["name"] as? String == volume["name"] as? String }),
+                          let folder = mount["mountPath"] as? String else { continue }
+                    let env = Dictionary((container["env"] as? [[String: Any]] ?? []).compactMap { entry in
+                        (entry["name"] as? String).flatMap { name in (entry["value"] as? String).map { (name, $0) } }
+                    }) { first, _ in first }
+                    #expect(env["IPSEC_AUTH"] == "pubkey" && env["IPSEC_PSK"] == nil, "\(user)")
+                    #expect(env["IPSEC_LOCALCERT"] == folder + "/tls.crt" && env["IPSEC_LOCALKEY"] == folder + "/tls.key"
+                            && env["IPSEC_CACERT"] == folder + "/ca.crt", "\(user): \(env)")
+                }
             }
         }
         #expect(sawMetrics, "a Deployment publishes metrics")

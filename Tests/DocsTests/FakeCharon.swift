@@ -2,14 +2,17 @@ import Foundation
 import VICI
 
 /// Just enough of charon's VICI socket for the Observability module's public endpoints: `version`, and
-/// `list-sas` streaming one `list-sa` event per IKE_SA; each connection on a thread of its own.
+/// `list-sas` streaming one `list-sa` event per IKE_SA, `list-certs` one `list-cert` per certificate (DER);
+/// each connection on a thread of its own.
 final class FakeCharon: @unchecked Sendable {
     let path = NSTemporaryDirectory() + "docs-charon-\(getpid())-\(UInt32.random(in: 0 ... .max)).vici"
     private let listener: Int32
     private let sas: [(name: String, section: VICIMessage)]
+    private let certificates: [[UInt8]]
 
-    init(sas: [(name: String, section: VICIMessage)]) throws {
+    init(sas: [(name: String, section: VICIMessage)], certificates: [[UInt8]] = []) throws {
         self.sas = sas
+        self.certificates = certificates
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         listener = fd
         var address = sockaddr_un()
@@ -70,6 +73,12 @@ final class FakeCharon: @unchecked Sendable {
                     var event = VICIMessage()
                     event.append(sa.name, section: sa.section)
                     write(VICIPacket(kind: .event, name: "list-sa", message: event))
+                }
+                write(VICIPacket(kind: .commandResponse))
+            case (.commandRequest, "list-certs"):
+                for der in certificates {
+                    let event = VICIMessage([("type", .value(Array("X509".utf8))), ("flag", .value(Array("NONE".utf8))), ("data", .value(der))])
+                    write(VICIPacket(kind: .event, name: "list-cert", message: event))
                 }
                 write(VICIPacket(kind: .commandResponse))
             default:

@@ -217,14 +217,15 @@ CONF
 }
 
 # Every manifest in docs/kubernetes against Kubernetes' own OpenAPI schemas, strictly (no unknown fields).
-# The Prometheus Operator's kinds (monitoring.coreos.com: the PodMonitor) are CRDs, not in those schemas:
-# kubernetes-validate only warns "Couldn't find schema" for them and passes nothing, so they are named and
-# left out here on purpose (Tests/DocsTests parses the PodMonitor and checks the port it scrapes).
+# The Prometheus Operator's kinds (monitoring.coreos.com: the PodMonitor) and cert-manager's (cert-manager.io:
+# the Certificate) are CRDs, not in those schemas: kubernetes-validate only warns "Couldn't find schema" for
+# them and passes nothing, so they are named and left out here on purpose (Tests/DocsTests parses the
+# PodMonitor and checks the port it scrapes, and checks that the Certificate's Secret is what the Deployment mounts).
 test_kubernetes_manifests_validate() {
   [ -x "$venv/bin/kubernetes-validate" ] || fail "kubernetes-validate missing (scripts/setup.sh)" || return 1
   local files crds out
-  mapfile -t files < <(find "$root/docs/kubernetes" -name '*.yaml' | sort | xargs grep -L '^apiVersion: monitoring\.coreos\.com/')
-  mapfile -t crds < <(find "$root/docs/kubernetes" -name '*.yaml' | sort | xargs grep -l '^apiVersion: monitoring\.coreos\.com/')
+  mapfile -t files < <(find "$root/docs/kubernetes" -name '*.yaml' | sort | xargs grep -L '^apiVersion: \(monitoring\.coreos\.com\|cert-manager\.io\)/')
+  mapfile -t crds < <(find "$root/docs/kubernetes" -name '*.yaml' | sort | xargs grep -l '^apiVersion: \(monitoring\.coreos\.com\|cert-manager\.io\)/')
   [ ${#files[@]} -ge 5 ] || fail "only ${#files[@]} manifests found" || return 1
   out=$("$venv/bin/kubernetes-validate" --strict "${files[@]}" 2>&1) || fail "$out" || return 1
   [ "$(grep -c ' passed for resource ' <<<"$out")" = ${#files[@]} ] || fail "not every manifest passed: $out" || return 1
