@@ -16,7 +16,7 @@ public final class TestCertificateAuthority: @unchecked Sendable {
         folder = NSTemporaryDirectory() + "test-ca-" + UUID().uuidString.prefix(8)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try Self.openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", keyPath])
-        try Self.openssl(["req", "-x509", "-new", "-key", keyPath, "-sha256", "-days", "30", "-subj", "/O=vnf-ipsec test/CN=\(name)",
+        try Self.openssl(["req", "-x509", "-new", "-key", keyPath, "-sha256", "-days", "365", "-subj", "/O=vnf-ipsec test/CN=\(name)",
                           "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
                           "-out", certificatePath])
     }
