@@ -7,7 +7,8 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 # name=version pins from the image's package file: the lab runs what the image ships.
 runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print $1}')
-# bc: the lab's timings; python3, time, openssl: the on-demand benchmarks; podman, runc, catatonit (kube
+# bc: the lab's timings; python3, time: the on-demand benchmarks; openssl: those too, and the test CAs of the
+# certificate tests (host and lab 19); podman, runc, catatonit (kube
 # play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests;
 # prometheus (the server and promtool) and curl: the metrics tests, as real consumers.
 build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
