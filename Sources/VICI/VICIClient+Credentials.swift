@@ -51,6 +51,12 @@ extension VICIClient {
         public var der: [UInt8]
         /// Whether charon has its private key.
         public var hasPrivateKey: Bool
+
+        public init(flag: String, der: [UInt8], hasPrivateKey: Bool) {
+            self.flag = flag
+            self.der = der
+            self.hasPrivateKey = hasPrivateKey
+        }
     }
 
     /// Every X.509 certificate charon holds (loaded, and received from peers and cached).
