@@ -82,6 +82,37 @@ struct CertificatesOnHostTests {
         #expect(again, "\(siteB.log.suffix(3000))")
         let peer = try #require(try Self.report(siteB)).certificates.filter { !$0.hasPrivateKey && $0.subject.hasSuffix("CN=site-a") }
         #expect(peer.map(\.serialNumber) == [rotatedSerial], "B authenticated A with the rotated certificate: \(peer)")
+
+        // A broken rotation (a key that is not the certificate's) is refused; the running one stays.
+        let stray = try ca.issue("stray", commonName: "stray")
+        try FileManager.default.removeItem(atPath: filesA.key)
+        try FileManager.default.copyItem(atPath: stray.key, toPath: filesA.key)
+        let refused = GatewaySite.wait(seconds: 15) { siteA.log.contains("refused; the running configuration stays: IPSEC_LOCALKEY=") }
+        #expect(refused && siteA.log.contains("is not the key of IPSEC_LOCALCERT"), "\(siteA.log.suffix(2000))")
+        #expect(try Self.report(siteA)?.certificates.filter(\.hasPrivateKey).map(\.serialNumber) == [rotatedSerial])
+    }
+
+    /// A subject charon's text syntax cannot carry exactly (a comma inside the CN) is given to charon as its
+    /// DER (`asn1dn:#…`): charon still finds the certificate by it and authenticates.
+    @Test func aSubjectWithACommaIsTheIdentityAsItsDER() throws {
+        let ca = try TestCertificateAuthority()
+        defer { ca.remove() }
+        let filesA = try ca.issue("site-a", commonName: "site-a\\, branch 1"), filesB = try ca.issue("site-b", commonName: "site-b")
+        let a = try NetworkNamespace("cda"), b = try NetworkNamespace("cdb")
+        defer { a.delete(); b.delete() }
+        try NetworkNamespace.link(a, "wanA", "192.0.2.1/24", b, "wanB", "192.0.2.2/24")
+        let siteB = try GatewaySite(in: b, environment: Self.environment(ca: ca, files: filesB, local: "192.0.2.2", remote: "192.0.2.1",
+                                                                         localNet: "203.0.113.0/24", remoteNet: "198.51.100.0/24", wan: "wanB"))
+        let environmentA = Self.environment(ca: ca, files: filesA, local: "192.0.2.1", remote: "192.0.2.2",
+                                            localNet: "198.51.100.0/24", remoteNet: "203.0.113.0/24", wan: "wanA")
+        let siteA = try GatewaySite(in: a, environment: environmentA)
+        defer { _ = siteA.terminate(); _ = siteB.terminate() }
+        let check = try Shell.run([GatewaySite.binary, "check"], environment: environmentA).stdout
+        #expect(check.contains("id asn1dn:#30"), "\(check)")
+        let ikeUp = try GatewaySite.wait(seconds: 20) { try siteB.vnfIPsec(["status"]).status == 1 }
+        #expect(ikeUp, "\(siteA.log.suffix(3000))")
+        let ike = try #require(try Self.report(siteB)?.tunnels.first?.securityAssociations.first)
+        #expect(ike.remoteID == "O=vnf-ipsec test, CN=site-a, branch 1", "B saw A's subject: \(ike.remoteID ?? "")")
     }
 
     /// The certificate's serial as status writes it (colon-separated hex).
