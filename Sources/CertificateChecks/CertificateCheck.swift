@@ -173,8 +173,23 @@ struct TunnelCheck {
             fail(.crl, file.path, "is not a certificate revocation list that can be read (\(error))")
             return
         }
-        if !authorities.isEmpty, !authorities.contains(where: { $0.subject == list.issuer }) {
+        let issuers = authorities.filter { $0.subject == list.issuer }
+        if !authorities.isEmpty, issuers.isEmpty {
             fail(.crl, file.path, "is issued by '\(CharonIdentity.display(list.issuer))', none of IPSEC_CACERT's CAs; charon would never use it")
+        } else if !issuers.isEmpty {
+            // charon looks a loaded CRL up by its issuer's subjectKeyIdentifier, matched against the CRL's
+            // authorityKeyIdentifier (strongSwan's revocation plugin): without the pair it never consults
+            // the list, and a revoked peer would be accepted without a word. Found in the lab.
+            let keyIDs = issuers.compactMap { (try? $0.extensions.subjectKeyIdentifier).flatMap { $0 }.map { Array($0.keyIdentifier) } }
+            if keyIDs.isEmpty {
+                fail(.crl, file.path, "cannot be used by charon: its CA '\(CharonIdentity.display(list.issuer))' has no subjectKeyIdentifier, by which charon finds CRLs; reissue the CA with one")
+            } else if let aki = list.authorityKeyIdentifier {
+                if !keyIDs.contains(aki) {
+                    fail(.crl, file.path, "has an authorityKeyIdentifier that is not its CA's subjectKeyIdentifier; charon would never use it")
+                }
+            } else {
+                fail(.crl, file.path, "has no authorityKeyIdentifier, by which charon finds a CRL: it would never be consulted and revoked peers would be accepted; issue it with one (openssl ca: crl_extensions with authorityKeyIdentifier=keyid:always)")
+            }
         }
         if list.revokes(leaf) {
             fail(.crl, file.path, "revokes IPSEC_LOCALCERT \(tunnel.certificates?.certificate.path ?? "") (serial \(leaf.serialNumber)); peers that read the list would refuse it")

@@ -11,6 +11,10 @@ struct RevocationList {
     var nextUpdate: Date?
     /// The revoked certificates' serial numbers, as their INTEGER's bytes without leading zeros.
     var revokedSerials: Set<[UInt8]>
+    /// The authorityKeyIdentifier extension's keyIdentifier: charon finds a loaded CRL only by it.
+    var authorityKeyIdentifier: [UInt8]?
+
+    static let authorityKeyIdentifierOID: ASN1ObjectIdentifier = [2, 5, 29, 35]
 
     /// - Throws: when the text is not one PEM `X509 CRL` block or its DER is not a CertificateList.
     init(pemEncoded text: String) throws {
@@ -63,6 +67,40 @@ struct RevocationList {
             }
         }
         revokedSerials = serials
+        if index < fields.count, fields[index].identifier == .sequence { index += 1 }
+        authorityKeyIdentifier = nil
+        // crlExtensions [0] EXPLICIT Extensions: SEQUENCE OF SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }
+        if index < fields.count, fields[index].identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+            let extensions: ASN1Node = try DER.explicitlyTagged(fields[index], tagNumber: 0, tagClass: .contextSpecific) { $0 }
+            let list: [ASN1Node] = try DER.sequence(extensions, identifier: .sequence) { nodes in
+                var all: [ASN1Node] = []
+                while let node = nodes.next() { all.append(node) }
+                return all
+            }
+            for node in list {
+                let found: [UInt8]? = try DER.sequence(node, identifier: .sequence) { nodes in
+                    guard let oid = nodes.next(), try ASN1ObjectIdentifier(derEncoded: oid) == Self.authorityKeyIdentifierOID else {
+                        while nodes.next() != nil {}
+                        return nil
+                    }
+                    var value = nodes.next()
+                    if value?.identifier == .boolean { value = nodes.next() }
+                    guard let value else { return nil }
+                    let octets = try ASN1OctetString(derEncoded: value)
+                    // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, … }
+                    return try DER.sequence(try DER.parse(octets.bytes), identifier: .sequence) { inner in
+                        var keyID: [UInt8]?
+                        while let part = inner.next() {
+                            if part.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific), case .primitive(let bytes) = part.content {
+                                keyID = Array(bytes)
+                            }
+                        }
+                        return keyID
+                    }
+                }
+                if let found { authorityKeyIdentifier = found }
+            }
+        }
     }
 
     func revokes(_ certificate: Certificate) -> Bool {

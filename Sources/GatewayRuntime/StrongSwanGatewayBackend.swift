@@ -134,12 +134,20 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     /// certificate again is harmless (charon keeps one copy). Keys no tunnel uses any more are unloaded
     /// after the new ones are in, so new handshakes use the new key and established SAs are not touched.
     private func loadCertificates(_ tunnels: [TunnelConfig], client: VICIClient) throws {
+        // Tunnels usually share one certificate, key and CA: each is sent once per load.
+        var keyIDs: [String: String] = [:]
+        var sent = Set<String>()
         for tunnel in tunnels {
             guard let certificates = tunnel.certificates, let key = certificates.privateKey.block else { continue }
-            let id = try client.loadKey(key.text)
-            for certificate in certificates.authorityCertificates { try client.loadCertificate(certificate, kind: .authority) }
-            for certificate in certificates.certificateChain { try client.loadCertificate(certificate, kind: .endEntity) }
-            if let crl = certificates.revocationListBlock { try client.loadCertificate(crl, kind: .revocationList) }
+            let id = try keyIDs[key.text] ?? client.loadKey(key.text)
+            keyIDs[key.text] = id
+            for certificate in certificates.authorityCertificates where sent.insert(certificate).inserted {
+                try client.loadCertificate(certificate, kind: .authority)
+            }
+            for certificate in certificates.certificateChain where sent.insert(certificate).inserted {
+                try client.loadCertificate(certificate, kind: .endEntity)
+            }
+            if let crl = certificates.revocationListBlock, sent.insert(crl).inserted { try client.loadCertificate(crl, kind: .revocationList) }
             loadedKeys.withLock { $0[tunnel.name] = id }
         }
     }

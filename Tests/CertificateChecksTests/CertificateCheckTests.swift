@@ -111,6 +111,10 @@ struct CertificateCheckTests {
         #expect(problems.count == 1 && problems.first?.hasPrefix("IPSEC_CRL=") == true && problems.first?.contains("revokes IPSEC_LOCALCERT") == true, "\(problems)")
         let harmless = try files.write("other.crl", files.revocationList(by: ca, revoking: [other.certificate.serialNumber]))
         #expect(check(try environment(certificate: leaf.certificate, key: leaf.key, extra: ["IPSEC_CRL": harmless])).problems.isEmpty)
+        // Without authorityKeyIdentifier charon never finds the list: refused rather than silently ignored.
+        let unfindable = try files.write("no-aki.crl", files.revocationList(by: ca, revoking: [other.certificate.serialNumber], authorityKeyIdentifier: false))
+        let problem = check(try environment(certificate: leaf.certificate, key: leaf.key, extra: ["IPSEC_CRL": unfindable])).problems
+        #expect(problem.count == 1 && problem.first?.contains("has no authorityKeyIdentifier") == true, "\(problem)")
         let garbage = try files.write("garbage.crl", "-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n")
         #expect(check(try environment(certificate: leaf.certificate, key: leaf.key, extra: ["IPSEC_CRL": garbage])).problems.first?.contains("is not a certificate revocation list") == true)
     }

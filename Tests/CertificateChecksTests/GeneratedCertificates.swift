@@ -29,7 +29,10 @@ final class GeneratedCertificates {
             version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
             notValidBefore: notBefore ?? now.addingTimeInterval(-86_400), notValidAfter: notAfter ?? now.addingTimeInterval(365 * 86_400),
             issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions { Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil)) },
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                SubjectKeyIdentifier(hash: .init(key.publicKey))
+            },
             issuerPrivateKey: .init(key))
         return Authority(key: key, certificate: certificate, name: name)
     }
@@ -61,7 +64,8 @@ final class GeneratedCertificates {
     func pem(_ certificate: Certificate) throws -> String { try certificate.serializeAsPEM().pemString + "\n" }
 
     /// A CRL (RFC 5280, 5.1) by `authority` revoking `serials`, signed with its key.
-    func revocationList(by authority: Authority, revoking serials: [Certificate.SerialNumber]) throws -> String {
+    /// With `authorityKeyIdentifier` (the CA's subjectKeyIdentifier) unless told otherwise, as charon needs.
+    func revocationList(by authority: Authority, revoking serials: [Certificate.SerialNumber], authorityKeyIdentifier: Bool = true) throws -> String {
         var tbs = DER.Serializer()
         try tbs.appendConstructedNode(identifier: .sequence) { coder in
             try coder.serialize(1)  // v2
@@ -75,6 +79,19 @@ final class GeneratedCertificates {
                         try list.appendConstructedNode(identifier: .sequence) { entry in
                             try entry.serialize(ArraySlice(serial.bytes))
                             try entry.serialize(try Self.utcTime(now.addingTimeInterval(-60)))
+                        }
+                    }
+                }
+            }
+            if authorityKeyIdentifier, let ski = try authority.certificate.extensions.subjectKeyIdentifier {
+                // crlExtensions [0] EXPLICIT { Extension { authorityKeyIdentifier, OCTET STRING { SEQUENCE { [0] keyIdentifier } } } }
+                var aki = DER.Serializer()
+                try aki.appendConstructedNode(identifier: .sequence) { try $0.appendPrimitiveNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { $0.append(contentsOf: ski.keyIdentifier) } }
+                try coder.appendConstructedNode(identifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) { explicit in
+                    try explicit.appendConstructedNode(identifier: .sequence) { list in
+                        try list.appendConstructedNode(identifier: .sequence) { ext in
+                            try ext.serialize(ASN1ObjectIdentifier("2.5.29.35"))
+                            try ext.serialize(ASN1OctetString(contentBytes: ArraySlice(aki.serializedBytes)))
                         }
                     }
                 }

@@ -76,6 +76,13 @@ import Testing
         #expect(Self.problems(["IPSEC_CRL": "/certs/ca.crt"]).first?.contains("does not hold a PEM certificate revocation list") == true)
     }
 
+    @Test func aPathThatCouldBreakIpsecConfIsRefused() {
+        for path in ["/certs/gw\".crt", "/certs/gw\\.crt", "/certs/gw\n.crt"] {
+            let problems = Self.problems(["IPSEC_LOCALCERT": path], files: Self.files([path: (Self.certificate, 0o644)]))
+            #expect(problems.count == 1 && problems.first?.contains("must not hold a quote, backslash or control character") == true, "\(problems)")
+        }
+    }
+
     @Test func aCAFolderGivesItsCertificatesAndSkipsTheKeyBesideThem() throws {
         let loaded = try Self.load(["IPSEC_CACERT": "/secret"])
         #expect(loaded.tunnel.certificates?.authorities.map(\.path) == ["/secret/ca.crt", "/secret/tls.crt"], "tls.key holds no certificate")

@@ -403,6 +403,13 @@ struct ConfigurationReader {
     /// What the certificates mean is checked by CertificateChecks; nil when any file is unusable.
     private mutating func certificateAuthentication() -> CertificateAuthentication? {
         var usable = true
+        // The paths reach ipsec.conf (`leftcert=`) and ipsec.secrets, whose parser has no escapes.
+        for variable in [ConfigVariable.localCert, .localKey, .caCert, .crl] {
+            guard let path = nonEmpty(variable), path.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || OneLineText.isControl($0) }) else { continue }
+            fail(variable, value: path, "must not hold a quote, backslash or control character; rename the file or mount it elsewhere")
+            usable = false
+        }
+        guard usable else { return nil }
         for variable in [ConfigVariable.localCert, .localKey, .caCert] where nonEmpty(variable) == nil {
             fail(variable, value: nil, "is required when IPSEC_AUTH is pubkey")
             usable = false

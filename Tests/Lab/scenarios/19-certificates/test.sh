@@ -21,6 +21,11 @@ default_md = sha256
 policy = any
 unique_subject = no
 x509_extensions = leaf
+default_crl_days = 7
+# charon finds a CRL by its authorityKeyIdentifier (check refuses one without).
+crl_extensions = crl_ext
+[ crl_ext ]
+authorityKeyIdentifier = keyid:always
 [ any ]
 organizationName = optional
 commonName = supplied
@@ -48,6 +53,10 @@ issue lab siteB site-b "DNS:site-b.lab.example" -days 20
 issue other siteA-other site-a "DNS:site-a.lab.example" -days 20
 issue lab siteA-expired site-a "DNS:site-a.lab.example" -startdate 20240101000000Z -enddate 20240201000000Z
 cat $PKI/lab/ca.crt $PKI/other/ca.crt > $PKI/both-cas.crt
+# A certificate of site A's revoked, and the lab CA's CRL that says so.
+issue lab siteA-revoked site-a "DNS:site-a.lab.example" -days 20
+SAN= openssl ca -config $PKI/lab/ca.cnf -revoke $PKI/siteA-revoked.crt 2>/dev/null || fail "openssl ca -revoke"
+SAN= openssl ca -config $PKI/lab/ca.cnf -gencrl -out $PKI/lab.crl 2>/dev/null || fail "openssl ca -gencrl"
 
 # check_with SITE ASSIGNMENTS...: `vnf-ipsec check` with the site's environment plus the assignments.
 check_with() {
@@ -63,6 +72,9 @@ check_with siteA "IPSEC_LOCALCERT=$PKI/siteA-other.crt; IPSEC_LOCALKEY=$PKI/site
 check_with siteA "IPSEC_LOCALCERT=$PKI/siteA-expired.crt; IPSEC_LOCALKEY=$PKI/siteA-expired.key"; rc=$?
 [ "$rc" = 2 ] && grep -q "has expired: valid from 2024-01-01T00:00:00Z until 2024-02-01T00:00:00Z" /tmp/check.txt \
     && ok "expired certificate refused by check with its dates" || fail "expired: check exit $rc: $(cat /tmp/check.txt)"
+check_with siteA "IPSEC_LOCALCERT=$PKI/siteA-revoked.crt; IPSEC_LOCALKEY=$PKI/siteA-revoked.key; IPSEC_CRL=$PKI/lab.crl"; rc=$?
+[ "$rc" = 2 ] && grep -q "IPSEC_CRL=.*revokes IPSEC_LOCALCERT" /tmp/check.txt \
+    && ok "a certificate its own CRL revokes refused by check" || fail "revoked: check exit $rc: $(cat /tmp/check.txt)"
 check_with siteA "IPSEC_LOCALID=site-x.lab.example"; rc=$?
 [ "$rc" = 2 ] && grep -q 'IPSEC_LOCALID="site-x.lab.example": is not in IPSEC_LOCALCERT' /tmp/check.txt \
     && ok "a local ID not in the certificate refused by check" || fail "local ID: check exit $rc: $(cat /tmp/check.txt)"
@@ -107,4 +119,11 @@ peer_refuses() {
 }
 peer_refuses "a CA site B does not trust" "no issuer certificate found for \"O=vnf-ipsec lab, CN=site-a\"" "IPSEC_LOCALCERT=$PKI/siteA-other.crt; IPSEC_LOCALKEY=$PKI/siteA-other.key; IPSEC_CACERT=$PKI/both-cas.crt"
 peer_refuses "an ID site B did not pin" "no matching peer config found" "IPSEC_LOCALID=site-a.lab.example"
+
+# ---- site B with the CA's CRL (loaded over VICI): A's revoked certificate is refused, its valid one is not
+stop_site siteB
+EXTRA_ENV="IPSEC_CRL=$PKI/lab.crl" start_site siteB
+peer_refuses "a certificate the peer's CRL revokes" "certificate was revoked" "IPSEC_LOCALCERT=$PKI/siteA-revoked.crt; IPSEC_LOCALKEY=$PKI/siteA-revoked.key"
+start_site siteA
+ping_across hostA 203.0.113.10
 finish
