@@ -137,4 +137,50 @@ struct CertificateCheckTests {
         #expect(problems == ["IPSEC_LOCALKEY=\"\(keyPath)\": is readable by its group (mode 640); make it 0600 or 0400 (Kubernetes: defaultMode: 0400)"], "\(problems)")
         #expect(!problems.joined().contains(leaf.key.pemRepresentation.split(separator: "\n")[1]), "the key is never echoed")
     }
+
+    @Test func anExpiredCAIsRefusedWithItsDates() throws {
+        let old = try files.authority("Old CA", notBefore: files.now.addingTimeInterval(-400 * 86_400), notAfter: files.now.addingTimeInterval(-86_400))
+        let leaf = try files.leaf("gw-a", by: old)
+        let problems = check(try environment(certificate: leaf.certificate, key: leaf.key, authority: old.certificate)).problems
+        #expect(problems.count == 1 && problems.first?.hasPrefix("IPSEC_CACERT=") == true
+                && problems.first?.contains("the CA certificate 'O=vnf-ipsec test, CN=Old CA' has expired: valid from") == true, "\(problems)")
+    }
+
+    @Test func anIssuerThatIsNoCAIsRefused() throws {
+        // A leaf signing another leaf: the signature verifies, but charon accepts only CAs as issuers.
+        let issuer = try files.leaf("not-a-ca", by: ca)
+        let issuerAsAuthority = GeneratedCertificates.Authority(key: issuer.key, certificate: issuer.certificate, name: issuer.certificate.subject)
+        let leaf = try files.leaf("gw-a", by: issuerAsAuthority)
+        let problems = check(try environment(certificate: leaf.certificate, key: leaf.key, authority: issuer.certificate)).problems
+        #expect(problems.count == 1 && problems.first?.contains("is not a CA certificate (basicConstraints CA:FALSE)") == true, "\(problems)")
+    }
+
+    @Test func aRevocationListOfAnotherCAIsRefused() throws {
+        let leaf = try files.leaf("gw-a", by: ca)
+        let other = try files.authority("Other CA")
+        let crl = try files.write("other-ca.crl", files.revocationList(by: other, revoking: []))
+        let problems = check(try environment(certificate: leaf.certificate, key: leaf.key, extra: ["IPSEC_CRL": crl])).problems
+        #expect(problems.count == 1 && problems.first?.contains("is issued by 'O=vnf-ipsec test, CN=Other CA', none of IPSEC_CACERT's CAs") == true, "\(problems)")
+    }
+
+    @Test func aConfigurationFileNamesTheTunnelAndKey() throws {
+        let leaf = try files.leaf("gw-a", by: try files.authority("Other CA"))
+        // Writes gw.crt, gw.key and ca.crt, which the file names relative to itself.
+        _ = try environment(certificate: leaf.certificate, key: leaf.key)
+        let yaml = """
+            tunnels:
+              - name: east
+                localip: 192.0.2.1
+                remoteip: 192.0.2.2
+                localnet: 198.51.100.0/24
+                remotenet: 203.0.113.0/24
+                auth: pubkey
+                localcert: gw.crt
+                localkey: gw.key
+                cacert: ca.crt
+            """
+        let path = try files.write("gateway.yaml", yaml)
+        let problems = check(["IPSEC_CONFIG_FILE": path]).problems
+        #expect(problems.count == 1 && problems.first?.hasPrefix("tunnel east: localcert=\"\(files.folder)/gw.crt\": does not chain to cacert") == true, "\(problems)")
+    }
 }
