@@ -102,7 +102,41 @@ if grep -rqF "$key_line" /tmp/siteA.log /tmp/siteB.log $(ls /proc/$(site_pid sit
 else
     ok "the key is in no log and no file of the runtime folder"
 fi
+
+# ---- rotation: a renewed certificate and key (same subject) written over site A's files while traffic flows
+ike_id() { status_of "$1" --json | jq -r '[.tunnels[].securityAssociations[] | select(.state == "ESTABLISHED") | .uniqueID] | join(",")'; }
+serial_of() { openssl x509 -in "$1" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//; s/\(..\)/\1:/g; s/:$//'; }
+ike_before=$(ike_id siteA)
+issue lab siteA-renewed site-a "DNS:site-a.lab.example" -days 60
+renewed=$(serial_of $PKI/siteA-renewed.crt)
+ip netns exec hostA ping -i 0.1 -W1 -c 60 203.0.113.10 > /tmp/rotation-ping.txt 2>&1 & ping_job=$!
+sleep 1
+cp $PKI/siteA-renewed.key $PKI/siteA.key.new && mv $PKI/siteA.key.new $PKI/siteA.key
+cp $PKI/siteA-renewed.crt $PKI/siteA.crt.new && mv $PKI/siteA.crt.new $PKI/siteA.crt
+if wait_for 15 grep -q "reloaded (a configuration file changed): changed vnf-ipsec (certificates)" /tmp/siteA.log; then
+    ok "site A took the renewed certificate: $(grep -o 'reloaded (a configuration file changed): changed vnf-ipsec (certificates)[^"]*' /tmp/siteA.log | head -1)"
+else
+    fail "site A did not reload the renewed certificate: $(grep -i reload /tmp/siteA.log | tail -3)"
+fi
+wait $ping_job
+lost=$(awk '/packets transmitted/ {print $1 - $4}' /tmp/rotation-ping.txt)
+[ "$lost" = 0 ] && ok "no packet lost across the rotation ($(grep 'packets transmitted' /tmp/rotation-ping.txt))" || fail "$lost packets lost across the rotation"
+[ "$(ike_id siteA)" = "$ike_before" ] && ok "the established IKE_SA #$ike_before stayed" || fail "IKE_SA $ike_before -> $(ike_id siteA)"
+status_of siteA --json | jq -r '.certificates[] | select(.hasPrivateKey) | .serialNumber' > /tmp/own-serials.txt
+[ "$(cat /tmp/own-serials.txt)" = "$renewed" ] && ok "only the renewed certificate has a key loaded ($renewed)" || fail "own certificates with a key: $(cat /tmp/own-serials.txt), expected $renewed"
+# A new handshake (the IKE_SA closed, traffic brings it back through the trap) uses it: site B then holds
+# site A's renewed certificate.
+in_site siteA swanctl --terminate --ike vnf-ipsec > /tmp/terminate.txt 2>&1 || fail "swanctl --terminate: $(tail -3 /tmp/terminate.txt)"
+ping_across hostA 203.0.113.10
+[ "$(ike_id siteA)" != "$ike_before" ] && ok "a new IKE_SA #$(ike_id siteA)" || fail "the IKE_SA was not negotiated again"
+peer_holds() { status_of siteB --json | jq -e --arg serial "$1" '[.certificates[] | select(.serialNumber == $serial and (.hasPrivateKey | not))] | length == 1' > /dev/null; }
+if wait_for 10 peer_holds "$renewed"; then
+    ok "site B authenticated site A's renewed certificate in the new IKE_SA"
+else
+    fail "site B does not hold the renewed certificate: $(status_of siteB 2>&1 | tail -5)"
+fi
 stop_site siteA
+cp $PKI/siteA-renewed.key $PKI/siteA.key; cp $PKI/siteA-renewed.crt $PKI/siteA.crt
 
 # ---- refused by the peer: the peer's IKE error in site A's log, at the normal level
 peer_refuses() {
