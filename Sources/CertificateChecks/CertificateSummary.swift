@@ -11,8 +11,6 @@ public struct CertificateSummary: Sendable, Hashable {
     public var serialNumber: String
     public var notBefore: Date
     public var notAfter: Date
-    /// Whether the certificate is a CA's (basicConstraints CA:TRUE).
-    public var isAuthority: Bool
 
     /// - Throws: when the bytes are not a DER certificate.
     public init(derEncoded bytes: [UInt8]) throws {
@@ -30,7 +28,6 @@ public struct CertificateSummary: Sendable, Hashable {
             .map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined(separator: ":")
         notBefore = certificate.notValidBefore
         notAfter = certificate.notValidAfter
-        isAuthority = (try? certificate.extensions.basicConstraints).flatMap { $0 }.map { if case .isCertificateAuthority = $0 { true } else { false } } ?? false
     }
 
     /// Seconds from `now` until the certificate expires; negative once it has.

@@ -38,11 +38,6 @@ extension VICIClient {
         try Self.check("unload-key", try connection.request("unload-key", message))
     }
 
-    /// The identifiers of the keys loaded over VICI (`get-keys`).
-    public func keyIdentifiers() throws(VICIError) -> [String] {
-        try connection.request("get-keys").list("keys")
-    }
-
     /// A certificate charon holds (`list-certs`): its flag and DER bytes.
     public struct LoadedCertificate: Sendable, Hashable {
         /// `NONE`, `CA`, `AA` or `OCSP`.
