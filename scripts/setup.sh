@@ -10,9 +10,10 @@ runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print
 # bc: the lab's timings; python3, time: the on-demand benchmarks; openssl: those too, and the test CAs of the
 # certificate tests (host and lab 19); podman, runc, catatonit (kube
 # play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests;
-# prometheus (the server and promtool) and curl: the metrics tests, as real consumers.
+# prometheus (the server and promtool) and curl: the metrics tests, as real consumers; bird2: the BGP lab
+# scenario and the BGP sidecar's configuration check.
 build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
-  podman runc catatonit debootstrap python3-venv prometheus curl"
+  podman runc catatonit debootstrap python3-venv prometheus curl bird2"
 
 missing=()
 for spec in $runtime $build_and_lab; do
@@ -33,9 +34,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 # The tests start their own Prometheus in a namespace; the package's service is not wanted on the host.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled prometheus >/dev/null 2>&1; then
-  systemctl disable --now prometheus >/dev/null 2>&1 || true
-fi
+# So does the BGP scenario with BIRD (one per site namespace): the package's bird.service is not wanted either.
+for service in prometheus bird; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled "$service" >/dev/null 2>&1; then
+    systemctl disable --now "$service" >/dev/null 2>&1 || true
+  fi
+done
 # Kubernetes' own schemas for the manifests (PyPI), in a virtual environment of the project's own.
 tools=${VNF_IPSEC_TOOLS:-/opt/vnf-ipsec-tools}
 validator="kubernetes-validate==1.37.0"

@@ -248,3 +248,80 @@ finish_sites() {
     if [ "$failures" -gt 0 ]; then echo "scenario failed ($failures)"; exit 1; fi
     echo "scenario passed"; exit 0
 }
+
+# ---- A router between the sites, and what crosses it in cleartext (the fail-closed and BGP scenarios).
+
+# routed_topology: the four namespaces of `topology`, but the WAN is two segments joined by a namespace
+# `router` (siteA 192.0.2.1/25 ── .126 router .254 ── 192.0.2.129/25 siteB); each site's default route
+# points at the router, so a LAN packet the gateway does not encrypt really leaves. The router sends
+# every packet for either LAN (198.51.100.0/24, 203.0.113.0/24) to a dummy interface `leak0`: its tx
+# counter (cleartext_packets) counts the LAN-to-LAN packets that crossed the WAN unencrypted (ESP between
+# the gateways is forwarded normally). IPv4 only.
+routed_topology() {
+    for n in siteA siteB hostA hostB router; do ns $n; done
+    ip link add wanA netns siteA type veth peer name toA netns router
+    ip link add wanB netns siteB type veth peer name toB netns router
+    ip link add lanA netns siteA type veth peer name eth0 netns hostA
+    ip link add lanB netns siteB type veth peer name eth0 netns hostB
+    /tmp/modprobe dummy 2>/dev/null
+    # No IPv6 on the router: leak0's own MLD and neighbour-discovery packets would be counted as leaks.
+    ip netns exec router sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ip netns exec router sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ip -n router link add leak0 type dummy
+    ip -n siteA addr add 192.0.2.1/25 dev wanA
+    ip -n router addr add 192.0.2.126/25 dev toA
+    ip -n router addr add 192.0.2.254/25 dev toB
+    ip -n siteB addr add 192.0.2.129/25 dev wanB
+    ip -n siteA addr add 198.51.100.1/24 dev lanA
+    ip -n siteB addr add 203.0.113.1/24 dev lanB
+    ip -n hostA addr add 198.51.100.10/24 dev eth0
+    ip -n hostB addr add 203.0.113.10/24 dev eth0
+    links_up siteA siteB hostA hostB router
+    ip -n router route add 198.51.100.0/24 dev leak0
+    ip -n router route add 203.0.113.0/24 dev leak0
+    ip -n siteA route add default via 192.0.2.126
+    ip -n siteB route add default via 192.0.2.254
+    ip -n hostA route add default via 198.51.100.1
+    ip -n hostB route add default via 203.0.113.1
+    for n in siteA siteB router; do ip netns exec $n sysctl -qw net.ipv4.ip_forward=1; done
+}
+
+# cleartext_packets: LAN-to-LAN packets the router has seen unencrypted so far (leak0's tx counter).
+cleartext_packets() { ip netns exec router cat /sys/class/net/leak0/statistics/tx_packets; }
+
+# icmp_counter NS NAME: a counter of NS's ICMP statistics (/proc/net/snmp), e.g. InEchoReps, OutEchos.
+icmp_counter() {
+    ip netns exec "$1" awk -v name="$2" '/^Icmp:/ { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else print $col[name] }' /proc/net/snmp
+}
+
+# start_pinger FROM TO: FROM pings TO every 0.05 s in the background until stop_pinger (20 packets/s,
+# as the issue measured); the replies are counted by icmp_counter FROM InEchoReps.
+start_pinger() { ip netns exec "$1" ping -q -i 0.05 -W 1 "$2" > /tmp/pinger.txt 2>&1 & echo $! > /tmp/pinger.pid; }
+stop_pinger() { [ -s /tmp/pinger.pid ] && kill -INT "$(cat /tmp/pinger.pid)" 2>/dev/null; wait "$(cat /tmp/pinger.pid)" 2>/dev/null; rm -f /tmp/pinger.pid; }
+
+# phase_begin NAME: starts counting for one phase of a scenario (cleartext at the router, echoes sent and
+# answered at hostA, time). phase_end [EXPECT]: prints `phase NAME: cleartext N, sent N, replies N, Ns`
+# and checks the cleartext count: EXPECT `none` (default) wants 0, `some` wants more than 0 (a negative
+# phase: proves the counter sees a leak). PHASE_REPLIES is the number of replies in the phase.
+phase_begin() {
+    PHASE=$1; PHASE_T0=$(date +%s.%N); PHASE_C0=$(cleartext_packets)
+    PHASE_S0=$(icmp_counter hostA OutEchos); PHASE_R0=$(icmp_counter hostA InEchoReps)
+}
+phase_end() {
+    expect=${1:-none}
+    c=$(( $(cleartext_packets) - PHASE_C0 )); sent=$(( $(icmp_counter hostA OutEchos) - PHASE_S0 ))
+    PHASE_REPLIES=$(( $(icmp_counter hostA InEchoReps) - PHASE_R0 ))
+    printf 'phase %s: cleartext %d, sent %d, replies %d, %.1fs\n' "$PHASE" "$c" "$sent" "$PHASE_REPLIES" "$(echo "$(date +%s.%N) - $PHASE_T0" | bc)"
+    [ "$sent" -gt 0 ] || fail "phase $PHASE: hostA sent nothing (the pinger stopped?)"
+    if [ "$expect" = some ]; then
+        [ "$c" -gt 0 ] && ok "phase $PHASE: the router counted $c cleartext packets (the counter sees a leak)" || fail "phase $PHASE: no cleartext counted where a leak was expected"
+    else
+        [ "$c" = 0 ] && ok "phase $PHASE: no cleartext packet crossed the router" || fail "phase $PHASE: $c cleartext LAN-to-LAN packets crossed the router"
+    fi
+}
+
+# replies_since N: true once hostA has received more than N echo replies in all.
+replies_since() { [ "$(icmp_counter hostA InEchoReps)" -gt "$1" ]; }
+
+# guard_policies SITE: the block policies of SITE at the guards' priority (what the fail-closed guard installs).
+guard_policies() { ip -n "$1" xfrm policy | grep -c "priority 4000000000"; }
