@@ -93,11 +93,13 @@ import Yams
     func kubernetesManifestsParseAndUseRealVariablesAndCommands() throws {
         let folder = Self.root.appendingPathComponent("docs/kubernetes")
         let files = try #require(FileManager.default.subpaths(atPath: folder.path)).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["certificates/certificate.yaml", "certificates/deployment.yaml", "configmap.yaml", "deployment.yaml", "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
+        #expect(files == ["bgp/bird-configmap.yaml", "bgp/configmap.yaml", "bgp/deployment.yaml", "bgp/secret.yaml",
+                         "certificates/certificate.yaml", "certificates/deployment.yaml", "configmap.yaml", "deployment.yaml",
+                         "many-tunnels/configmap.yaml", "many-tunnels/deployment.yaml",
                          "many-tunnels/secret.yaml", "podmonitor.yaml", "policy-based/configmap.yaml", "policy-based/deployment.yaml",
                          "secret.yaml"])
         let commands = try Self.subcommands()
-        var sawProbe = false, sawInit = false, sawSecret = false, sawConfigFile = false, sawMetrics = false
+        var sawProbe = false, sawInit = false, sawSecret = false, sawConfigFile = false, sawMetrics = false, sawBIRD = false
         // The named container ports of each Deployment's pods, by the pods' labels (for the PodMonitor).
         var podPorts: [(labels: [String: String], ports: [String: Int])] = []
         var documents: [(file: String, document: [String: Any])] = []
@@ -109,8 +111,9 @@ import Yams
         }
         for (file, document) in documents {
             if let data = document["data"] as? [String: Any] {
-                // A key named *.yaml is a configuration file (loaded below, through the Deployment that mounts it).
-                for key in data.keys where !key.hasSuffix(".yaml") { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
+                // A key named *.yaml is a configuration file (loaded below, through the Deployment that mounts it),
+                // bird.conf a BIRD sidecar's (parsed below, where a sidecar mounts it).
+                for key in data.keys where !key.hasSuffix(".yaml") && key != "bird.conf" { #expect(Self.known.contains(key), "\(file): \(key) is not a variable") }
             }
             guard let template = (document["spec"] as? [String: Any])?["template"] as? [String: Any],
                   let spec = template["spec"] as? [String: Any] else { continue }
@@ -118,6 +121,12 @@ import Yams
             var ports: [String: Int] = [:]
             let containers = (spec["initContainers"] as? [[String: Any]] ?? []) + (spec["containers"] as? [[String: Any]] ?? [])
             for container in containers {
+                // A sidecar (BIRD) is not vnf-ipsec: its own checks, then the next container.
+                if let command = container["command"] as? [String], command.first == "bird" {
+                    Self.checkBIRDSidecar(container, command: command, file: file, volumes: spec["volumes"] as? [[String: Any]] ?? [], documents: documents.map(\.document))
+                    sawBIRD = true
+                    continue
+                }
                 let args = container["args"] as? [String] ?? []
                 #expect(args.first.map(commands.contains) == true, "\(args)")
                 if args.first == "init" { sawInit = true }
@@ -233,6 +242,40 @@ import Yams
         #expect(sawMetrics, "a Deployment publishes metrics")
         #expect(sawProbe && sawInit && sawSecret, "probes on status, the VTI init container, the PSK from a Secret")
         #expect(sawConfigFile, "a gateway with many tunnels from a mounted configuration file")
+        #expect(sawBIRD, "a gateway with BIRD as a sidecar (docs/kubernetes/bgp)")
+    }
+
+    /// A BIRD sidecar: its configuration file is mounted where `-c` says and BIRD itself parses it (`bird -p`,
+    /// Debian's bird2 from scripts/setup.sh); its control socket is on a writable volume; NET_ADMIN (the
+    /// kernel's routes) and NET_BIND_SERVICE (BGP's port 179) are its only capabilities, never privileged.
+    static func checkBIRDSidecar(_ container: [String: Any], command: [String], file: String, volumes: [[String: Any]], documents: [[String: Any]]) {
+        func value(after flag: String) -> String? { command.firstIndex(of: flag).flatMap { command.indices.contains($0 + 1) ? command[$0 + 1] : nil } }
+        let mounted = mountedFiles(container, volumes: volumes, documents: documents)
+        guard let path = value(after: "-c"), let conf = mounted[path] else {
+            Issue.record("\(file): bird's -c \(value(after: "-c") ?? "(none)") is not a mounted file")
+            return
+        }
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("docs-bird-\(getpid()).conf")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        do {
+            try conf.text.write(to: copy, atomically: true, encoding: .utf8)
+            let parsed = try Shell.run(["bird", "-p", "-c", copy.path])
+            #expect(parsed.status == 0, "\(file): BIRD refuses \(path): \(parsed.output)")
+        } catch {
+            Issue.record("\(file): cannot run bird -p (scripts/setup.sh installs bird2): \(error)")
+        }
+        let socket = value(after: "-s") ?? ""
+        let writable = (container["volumeMounts"] as? [[String: Any]] ?? []).contains { mount in
+            guard let folder = mount["mountPath"] as? String, mount["readOnly"] as? Bool != true,
+                  let volume = volumes.first(where: { $0["name"] as? String == mount["name"] as? String }) else { return false }
+            return volume["emptyDir"] != nil && socket.hasPrefix(folder + "/")
+        }
+        #expect(writable, "\(file): bird's control socket \(socket) is not on a writable emptyDir")
+        let securityContext = container["securityContext"] as? [String: Any] ?? [:]
+        let capabilities = securityContext["capabilities"] as? [String: Any] ?? [:]
+        #expect(securityContext["privileged"] == nil, "\(file): the BIRD sidecar is privileged")
+        #expect(capabilities["drop"] as? [String] == ["ALL"], "\(file): the BIRD sidecar keeps capabilities it does not need")
+        #expect(Set(capabilities["add"] as? [String] ?? []) == ["NET_ADMIN", "NET_BIND_SERVICE"], "\(file): \(capabilities)")
     }
 
     /// The files a container sees through its volume mounts of ConfigMaps and Secrets (also projected),
