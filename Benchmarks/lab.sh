@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# On-demand lab benchmarks (root; user-mode Linux from scripts/setup.sh): tunnel-up time and throughput,
-# each against its baseline in the same guest, plus this host's user-space cipher speeds for context.
+# On-demand lab benchmarks (root; user-mode Linux from scripts/setup.sh): tunnel-up time, throughput and failover,
+# each against its baseline in the same guest (failover: against the detection budget its settings allow),
+# plus this host's user-space cipher speeds for context.
 #   bash Benchmarks/lab.sh      (BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROPOSALS=a,b,c and BENCH_VTI_MTU tune them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift build -c release --product vnf-ipsec 2>&1 | tail -1
-for bench in tunnel-up throughput; do
+for bench in tunnel-up throughput failover; do
     LAB_BUILD=release LAB_TIMEOUT=900 LAB_GUEST_TIMEOUT=960 bash Tests/Lab/run.sh "Benchmarks/lab/$bench" | grep -E "^(PASS|FAIL)"
     grep -vE "^(ok:|scenario passed)" "Tests/Lab/results/$bench/output.log"
 done

@@ -325,3 +325,39 @@ replies_since() { [ "$(icmp_counter hostA InEchoReps)" -gt "$1" ]; }
 
 # guard_policies SITE: the block policies of SITE at the guards' priority (what the fail-closed guard installs).
 guard_policies() { ip -n "$1" xfrm policy | grep -c "priority 4000000000"; }
+
+# failover_topology: a customer gateway and the two gateways of one remote site (lab scenario 18 and
+# Benchmarks/lab/failover):
+#   hostA ── gw ══ wan (bridge) ══ cloud1 ── c1 ┐
+#                               ══ cloud2 ── c2 ┴ hostC (10.0.0.10 on lo: the remote site's network 10.0.0.0/24)
+# gw 192.0.2.1, cloud1 .11, cloud2 .12; cloud1 ↔ hostC 10.1.0.0/24, cloud2 ↔ hostC 10.2.0.0/24. hostC's
+# way back to hostA prefers cloud1 (metric 10) and takes cloud2 (metric 20) once its link to cloud1 has no
+# carrier (ignore_routes_with_linkdown): the return traffic fails over with the forward traffic, as a
+# cloud's own routing would.
+failover_topology() {
+    wan_switch 192.0.2 gw:wanG.1 cloud1:wanC1.11 cloud2:wanC2.12
+    lan gw lanA 198.51.100.1/24 hostA 198.51.100.10
+    ns hostC
+    ip netns exec hostC sysctl -qw net.ipv4.conf.all.ignore_routes_with_linkdown=1
+    ip -n hostC addr add 10.0.0.10/32 dev lo
+    for n in 1 2; do
+        ip link add lanC$n netns cloud$n type veth peer name c$n netns hostC
+        ip -n cloud$n addr add 10.$n.0.1/24 dev lanC$n
+        ip -n hostC addr add 10.$n.0.10/24 dev c$n
+        ip -n cloud$n link set lanC$n up; ip -n hostC link set c$n up
+        ip -n cloud$n route add 10.0.0.0/24 via 10.$n.0.10
+        ip -n hostC route add 198.51.100.0/24 via 10.$n.0.1 metric ${n}0
+    done
+}
+
+# cloud_down N / cloud_up N: cloud N loses its links (WAN and the one to hostC), as a dead gateway would /
+# gets them back.
+cloud_down() { ip -n cloud$1 link set wanC$1 down; ip -n cloud$1 link set lanC$1 down; }
+cloud_up() { ip -n cloud$1 link set wanC$1 up; ip -n cloud$1 link set lanC$1 up; }
+
+# failover_seconds FILE T: from `ping -D` output in FILE, the seconds from T to the first reply whose echo
+# request was sent after T (send time = the reply's timestamp minus its round trip); empty if none.
+failover_seconds() {
+    awk -v t="$2" '/bytes from/ { ts = substr($1, 2, length($1) - 2); ms = $0; sub(/.*time=/, "", ms); sub(/ ms.*/, "", ms)
+        if (ts - ms / 1000 > t) { printf "%.2f", ts - t; exit } }' "$1"
+}
