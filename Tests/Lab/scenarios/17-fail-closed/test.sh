@@ -60,4 +60,11 @@ phase_begin "guard off (IPSEC_FAIL_CLOSED=no), VTI removed"
 ip -n siteA link del vti42
 sleep 1.5; phase_end some
 stop_pinger
+# The intended decommissioning: `teardown` (same environment) removes the VTI and every guard of ours.
+init_site siteA || fail "init with the guard on again"
+[ "$(guard_policies siteA)" -gt 0 ] || fail "init put no guard back"
+ip netns exec siteA sh -c "set -a; . '$SCENARIO_DIR/siteA.env'; set +a; exec '$VNF' teardown" > /tmp/teardown.txt 2>&1; rc=$?
+cat /tmp/teardown.txt
+[ "$rc" = 0 ] && [ "$(guard_policies siteA)" = 0 ] && ! ip -n siteA link show vti42 >/dev/null 2>&1 \
+    && ok "teardown removed vti42 and every guard" || fail "teardown: exit $rc, $(guard_policies siteA) guards left, vti42 $(ip -n siteA link show vti42 >/dev/null 2>&1 && echo still there || echo gone)"
 finish
