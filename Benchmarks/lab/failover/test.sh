@@ -26,8 +26,9 @@ for round in $(seq "$rounds"); do
     sleep 2
     ip netns exec hostA ping -D -i 0.05 -W 1 10.0.0.10 > /tmp/ping.txt 2>&1 & pinger=$!
     sleep 1
-    t_kill=$(date +%s.%N)
     cloud_down 1
+    # The kill is the moment cloud1 has no links any more: an echo request sent later cannot cross it.
+    t_kill=$(date +%s.%N)
     kill_site cloud1
     # vti51 goes down when charon reports tun1's CHILD_SA gone (polled every ~0.05 s).
     until ! vti51_up; do sleep 0.03; [ "$(echo "$(date +%s.%N) - $t_kill > 20" | bc)" = 1 ] && break; done

@@ -351,9 +351,12 @@ failover_topology() {
 }
 
 # cloud_down N / cloud_up N: cloud N loses its links (WAN and the one to hostC), as a dead gateway would /
-# gets them back.
+# gets them back, with its route to the remote site's network.
 cloud_down() { ip -n cloud$1 link set wanC$1 down; ip -n cloud$1 link set lanC$1 down; }
-cloud_up() { ip -n cloud$1 link set wanC$1 up; ip -n cloud$1 link set lanC$1 up; }
+cloud_up() {
+    ip -n cloud$1 link set wanC$1 up; ip -n cloud$1 link set lanC$1 up
+    ip -n cloud$1 route replace 10.0.0.0/24 via 10.$1.0.10   # went with the link
+}
 
 # failover_seconds FILE T: from `ping -D` output in FILE, the seconds from T to the first reply whose echo
 # request was sent after T (send time = the reply's timestamp minus its round trip); empty if none.

@@ -14,9 +14,11 @@ for s in cloud1 cloud2; do wait_for 30 grep -q "connection loaded" /tmp/$s.log |
 start_config gw "$GW"
 wait_for 30 status_of gw || fail "gw: both tunnels not up within 30 s"
 status_of gw | head -3
+# status answers from charon; the VTIs follow a moment later.
+both_routed() { ip -n gw route show 10.0.0.0/24 | grep -q "dev vti51 .*metric 10" && ip -n gw route show 10.0.0.0/24 | grep -q "dev vti52 .*metric 20"; }
+wait_for 5 both_routed
 ip -n gw route show 10.0.0.0/24
-ip -n gw route show 10.0.0.0/24 | grep -q "dev vti51 .*metric 10" && ip -n gw route show 10.0.0.0/24 | grep -q "dev vti52 .*metric 20" \
-    && ok "gw routes 10.0.0.0/24 into vti51 (metric 10) and vti52 (metric 20)" || fail "gw routes: $(ip -n gw route show 10.0.0.0/24)"
+both_routed && ok "gw routes 10.0.0.0/24 into vti51 (metric 10) and vti52 (metric 20)" || fail "gw routes: $(ip -n gw route show 10.0.0.0/24)"
 ping_across hostA 10.0.0.10
 # Steady state: the primary carries the traffic, the backup nothing.
 a0=$(vti_tx gw vti51); b0=$(vti_tx gw vti52)
@@ -28,8 +30,9 @@ a=$(( $(vti_tx gw vti51) - a0 )); b=$(( $(vti_tx gw vti52) - b0 ))
 ip netns exec hostA ping -D -i 0.05 -W 1 10.0.0.10 > /tmp/failover-ping.txt 2>&1 & pinger=$!
 sleep 1.5
 b0=$(vti_tx gw vti52); c2rx0=$(esp_packets cloud2)
-t_kill=$(date +%s.%N)
 cloud_down 1
+# The kill is the moment cloud1 has no links any more: an echo request sent later cannot cross it.
+t_kill=$(date +%s.%N)
 kill_site cloud1
 # The first reply to an echo request sent after the kill went both ways through cloud2 (cloud1 has no links).
 backup_used() { [ $(( $(vti_tx gw vti52) - b0 )) -gt 5 ]; }
@@ -58,6 +61,7 @@ else
     fail "the route into vti51 did not come back within 40 s"
 fi
 status_of gw --tunnel tun1 >/dev/null && ok "gw status --tunnel tun1 exit 0" || fail "gw status --tunnel tun1 exit $?"
+wait_for 10 ip netns exec hostA ping -c1 -W1 10.0.0.10 || fail "no reply within 10 s of the route's return"
 a0=$(vti_tx gw vti51); b0=$(vti_tx gw vti52); c1=$(esp_packets cloud1)
 ip netns exec hostA ping -c10 -i0.05 -W1 10.0.0.10 >/dev/null || fail "10 pings after the primary came back"
 a=$(( $(vti_tx gw vti51) - a0 )); b=$(( $(vti_tx gw vti52) - b0 )); c1=$(( $(esp_packets cloud1) - c1 ))

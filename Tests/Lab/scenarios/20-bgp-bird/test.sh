@@ -12,10 +12,13 @@ established() { birdc_at "$1" show protocols "$2" | grep -q Established; }
 init_site siteA && init_site siteB || fail "init"
 for s in siteA siteB; do bird_start $s; done
 wait_for 10 birdc_at siteA show status || fail "siteA's BIRD does not answer on its socket"
+# The responder first: an IKE_SA_INIT reaching a charon that has not loaded its connection is refused.
+start_site siteB
+wait_for 30 grep -q "connection loaded" /tmp/siteB.log || fail "siteB did not load its connection"
 t0=$(date +%s.%N)
-start_site siteA; start_site siteB
+start_site siteA
 if wait_for 30 learned siteA 203.0.113.0/24; then
-    echo "route-learned-seconds (runs started): $(echo "$(date +%s.%N) - $t0" | bc)"
+    echo "route-learned-seconds (siteA started): $(echo "$(date +%s.%N) - $t0" | bc)"
     ok "siteA learned 203.0.113.0/24 from BIRD: $(ip -n siteA route show 203.0.113.0/24)"
 else
     fail "siteA did not learn 203.0.113.0/24 within 30 s: $(ip -n siteA route show 203.0.113.0/24)"
@@ -35,6 +38,13 @@ sleep 0.5
 phase_begin "siteB stopped, route withdrawn"
 t1=$(date +%s.%N)
 stop_site siteB
+vti_down() { ! ip -n siteA link show vti42 | head -1 | grep -q '[<,]UP[,>]'; }
+if wait_for 5 vti_down; then
+    echo "vti-down-seconds: $(echo "$(date +%s.%N) - $t1" | bc)"
+    ok "siteA's vti42 went down with its CHILD_SA"
+else
+    fail "siteA's vti42 still up 5 s after siteB stopped: $(ip -n siteA link show vti42 | head -1)"
+fi
 if wait_for 10 sh -c "! ip -n siteA route show 203.0.113.0/24 | grep -q ."; then
     echo "route-withdrawn-seconds: $(echo "$(date +%s.%N) - $t1" | bc)"
     ok "siteA's route to 203.0.113.0/24 is gone"
@@ -42,7 +52,6 @@ else
     fail "siteA still routes 203.0.113.0/24: $(ip -n siteA route show 203.0.113.0/24)"
 fi
 wait_for 5 sh -c "! birdc -s /tmp/bird-siteA.ctl show protocols siteB | grep -q Established" && ok "siteA's BGP session is down: $(birdc_at siteA show protocols siteB | tail -1)" || fail "siteA's BGP session still established"
-ip -n siteA link show vti42 | head -1
 sleep 2
 phase_end
 
