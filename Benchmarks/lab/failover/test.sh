@@ -2,7 +2,8 @@
 # the primary, and tun2 to cloud2, the backup; dpd_delay 1s, retransmit 0.5 s × 1.5^n, 2 tries). Each round:
 # hostA pings hostC every 0.05 s, cloud1 loses its links and is SIGKILLed, and the round records
 #   failover   kill → first reply to an echo request sent after the kill (it crossed cloud2 both ways);
-#   detection  kill → vti51 administratively down (charon declared cloud1 dead, vnf-ipsec took the VTI down);
+#   detection  kill → vti51 administratively down (charon declared cloud1 dead, vnf-ipsec took the VTI down),
+#              timestamped by the kernel's link notification (`ip -ts monitor link`);
 #   switch     failover − detection (route withdrawn, the next echo through vti52 and back);
 #   back       cloud1's links up and its run started → the route into vti51 back.
 # The detection budget the settings allow (dpd_delay + 0.5 + 0.75 + 1.125 s = 3.4 s, plus up to one
@@ -18,24 +19,27 @@ start_site cloud1; start_site cloud2
 for s in cloud1 cloud2; do wait_for 30 grep -q "connection loaded" /tmp/$s.log || fail "$s did not load its connection"; done
 start_config gw "$GW"
 wait_for 30 status_of gw || fail "gw: both tunnels not up within 30 s"
-vti51_up() { ip -n gw link show vti51 | head -1 | grep -q '[<,]UP[,>]'; }
 primary_routed() { ip -n gw route show 10.0.0.0/24 | grep -q 'dev vti51'; }
 : > /tmp/rounds
 for round in $(seq "$rounds"); do
     wait_for 30 primary_routed && wait_for 10 status_of gw || { fail "round $round: tun1 not back"; break; }
     sleep 2
+    ip -n gw -ts monitor link > /tmp/monitor.txt 2>&1 & monitor=$!
     ip netns exec hostA ping -D -i 0.05 -W 1 10.0.0.10 > /tmp/ping.txt 2>&1 & pinger=$!
     sleep 1
     cloud_down 1
     # The kill is the moment cloud1 has no links any more: an echo request sent later cannot cross it.
     t_kill=$(date +%s.%N)
     kill_site cloud1
-    # vti51 goes down when charon reports tun1's CHILD_SA gone (polled every ~0.05 s).
-    until ! vti51_up; do sleep 0.03; [ "$(echo "$(date +%s.%N) - $t_kill > 20" | bc)" = 1 ] && break; done
-    t_down=$(date +%s.%N)
+    # vti51 goes down when charon reports tun1's CHILD_SA gone: the moment from the kernel's own link
+    # notification, timestamped by `ip -ts monitor` (started before the round; polling would add its latency).
+    wait_for 20 sh -c "grep -q 'vti51@NONE: <POINTOPOINT,NOARP>' /tmp/monitor.txt" || fail "round $round: vti51 did not go down"
+    stamp=$(grep -m1 'vti51@NONE: <POINTOPOINT,NOARP>' /tmp/monitor.txt | sed 's/^\[\([^]]*\)\].*/\1/')
+    t_down=$(date -d "$stamp" +%s.%N)
     sleep 3
-    kill -INT $pinger; wait $pinger
+    kill -INT $pinger; wait $pinger; kill $monitor; wait $monitor 2>/dev/null
     failover=$(failover_seconds /tmp/ping.txt "$t_kill")
+    { cat /tmp/ping.txt; echo "kill at $t_kill, vti51 down at $t_down"; } > "$OUT/ping-round$round.txt"
     detection=$(echo "$t_down - $t_kill" | bc)
     [ -n "$failover" ] || { fail "round $round: no reply through cloud2"; failover=999; }
     echo "failover $failover" >> /tmp/rounds

@@ -323,8 +323,11 @@ phase_end() {
 # replies_since N: true once hostA has received more than N echo replies in all.
 replies_since() { [ "$(icmp_counter hostA InEchoReps)" -gt "$1" ]; }
 
-# guard_policies SITE: the block policies of SITE at the guards' priority (what the fail-closed guard installs).
-guard_policies() { ip -n "$1" xfrm policy | grep -c "priority 4000000000"; }
+# guard_count SITE: SITE's fail-closed guards: block policies at priority 4000000000 (policy-based tunnels)
+# plus unreachable routes at metric 4000000000 (route-based tunnels).
+guard_count() {
+    echo $(( $(ip -n "$1" xfrm policy | grep -c "action block priority 4000000000") + $(ip -n "$1" route show table all | grep -c "^unreachable .* metric 4000000000") ))
+}
 
 # failover_topology: a customer gateway and the two gateways of one remote site (lab scenario 18 and
 # Benchmarks/lab/failover):

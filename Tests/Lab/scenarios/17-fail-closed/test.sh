@@ -5,7 +5,7 @@ routed_topology
 charon_of() { ip netns pids "$1" | while read p; do [ "$(cat /proc/$p/comm 2>/dev/null)" = charon ] && echo $p; done; }
 
 init_site siteA && init_site siteB || fail "init"
-echo "guard policies after init: siteA $(guard_policies siteA), siteB $(guard_policies siteB)"
+echo "guards after init: siteA $(guard_count siteA), siteB $(guard_count siteB)"
 start_pinger hostA 203.0.113.10
 
 # 1. init has made the VTI and its route, no charon yet: nothing may leave.
@@ -24,7 +24,7 @@ esp=$(( $(esp_packets siteA) - esp0 ))
 # 4. siteA's charon killed (SIGKILL, as the OOM killer would): run exits, the kernel keeps what it had.
 phase_begin "charon SIGKILLed"
 kill -KILL $(charon_of siteA); wait "$(cat /tmp/siteA.job)"; rc=$?; rm -f /tmp/siteA.pid
-echo "run exited $rc after its charon was killed; guard policies: $(guard_policies siteA)"
+echo "run exited $rc after its charon was killed; guards: $(guard_count siteA)"
 sleep 2; phase_end
 # 5. run restarted: it removes the dead charon's SAs and negotiates again; until replies come back.
 phase_begin "run restarted"
@@ -35,7 +35,7 @@ r=$(icmp_counter hostA InEchoReps); wait_for 10 replies_since "$r" || fail "no r
 sleep 1; phase_end
 # 6. run stopped (SIGTERM): charon removes its SAs and policies.
 phase_begin "run stopped (SIGTERM)"
-stop_site siteA; echo "run exited $STOP_STATUS; guard policies: $(guard_policies siteA)"
+stop_site siteA; echo "run exited $STOP_STATUS; guards: $(guard_count siteA)"
 sleep 2; phase_end
 [ "$PHASE_REPLIES" -lt 5 ] || fail "stopped: $PHASE_REPLIES replies with siteA's run stopped (the tunnel should be gone)"
 # 7. The VTI removed by hand: its route goes with it, the default route (the router) is left.
@@ -54,17 +54,17 @@ sleep 1; phase_end
 # once run stops and the VTI is gone.
 stop_site siteA
 EXTRA_ENV="IPSEC_FAIL_CLOSED=no" init_site siteA || fail "init with IPSEC_FAIL_CLOSED=no"
-echo "guard policies with IPSEC_FAIL_CLOSED=no: $(guard_policies siteA)"
-[ "$(guard_policies siteA)" = 0 ] || fail "IPSEC_FAIL_CLOSED=no left $(guard_policies siteA) guard policies"
+echo "guards with IPSEC_FAIL_CLOSED=no: $(guard_count siteA)"
+[ "$(guard_count siteA)" = 0 ] || fail "IPSEC_FAIL_CLOSED=no left $(guard_count siteA) guards"
 phase_begin "guard off (IPSEC_FAIL_CLOSED=no), VTI removed"
 ip -n siteA link del vti42
 sleep 1.5; phase_end some
 stop_pinger
 # The intended decommissioning: `teardown` (same environment) removes the VTI and every guard of ours.
 init_site siteA || fail "init with the guard on again"
-[ "$(guard_policies siteA)" -gt 0 ] || fail "init put no guard back"
+[ "$(guard_count siteA)" -gt 0 ] || fail "init put no guard back"
 ip netns exec siteA sh -c "set -a; . '$SCENARIO_DIR/siteA.env'; set +a; exec '$VNF' teardown" > /tmp/teardown.txt 2>&1; rc=$?
 cat /tmp/teardown.txt
-[ "$rc" = 0 ] && [ "$(guard_policies siteA)" = 0 ] && ! ip -n siteA link show vti42 >/dev/null 2>&1 \
-    && ok "teardown removed vti42 and every guard" || fail "teardown: exit $rc, $(guard_policies siteA) guards left, vti42 $(ip -n siteA link show vti42 >/dev/null 2>&1 && echo still there || echo gone)"
+[ "$rc" = 0 ] && [ "$(guard_count siteA)" = 0 ] && ! ip -n siteA link show vti42 >/dev/null 2>&1 \
+    && ok "teardown removed vti42 and every guard" || fail "teardown: exit $rc, $(guard_count siteA) guards left, vti42 $(ip -n siteA link show vti42 >/dev/null 2>&1 && echo still there || echo gone)"
 finish

@@ -40,6 +40,7 @@ wait_for 15 backup_used || fail "vti52 carried nothing within 15 s of the kill"
 sleep 2
 kill -INT $pinger; wait $pinger
 failover=$(failover_seconds /tmp/failover-ping.txt "$t_kill")
+echo "kill at $t_kill" >> /tmp/failover-ping.txt; cp /tmp/failover-ping.txt "$OUT/"
 lost=$(grep -o "[0-9]* packets transmitted, [0-9]* received" /tmp/failover-ping.txt)
 echo "failover-seconds: ${failover:-none}"
 echo "pings during the failover: $lost"

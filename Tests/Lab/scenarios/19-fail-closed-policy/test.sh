@@ -6,7 +6,7 @@ charon_of() { ip netns pids "$1" | while read p; do [ "$(cat /proc/$p/comm 2>/de
 
 # init (the init container; a policy-based gateway needs it only for the guard to stand before run starts).
 init_site siteA && init_site siteB || fail "init"
-echo "guard policies after init: siteA $(guard_policies siteA), siteB $(guard_policies siteB)"
+echo "guards after init: siteA $(guard_count siteA), siteB $(guard_count siteB)"
 start_pinger hostA 203.0.113.10
 
 # 1. No charon yet: nothing may leave.
@@ -25,7 +25,7 @@ esp=$(( $(esp_packets siteA) - esp0 ))
 # 4. siteA's charon killed (SIGKILL): run exits, the kernel keeps the dead charon's SAs and policies.
 phase_begin "charon SIGKILLed"
 kill -KILL $(charon_of siteA); wait "$(cat /tmp/siteA.job)"; rc=$?; rm -f /tmp/siteA.pid
-echo "run exited $rc after its charon was killed; guard policies: $(guard_policies siteA)"
+echo "run exited $rc after its charon was killed; guards: $(guard_count siteA)"
 sleep 2; phase_end
 # 5. run restarted: it removes the dead charon's SAs (and policies) and negotiates again.
 phase_begin "run restarted"
@@ -35,7 +35,7 @@ r=$(icmp_counter hostA InEchoReps); wait_for 10 replies_since "$r" || fail "no r
 sleep 1; phase_end
 # 6. run stopped (SIGTERM): charon removes its SAs and policies (upstream: everything leaked from here on).
 phase_begin "run stopped (SIGTERM)"
-stop_site siteA; echo "run exited $STOP_STATUS; guard policies: $(guard_policies siteA)"
+stop_site siteA; echo "run exited $STOP_STATUS; guards: $(guard_count siteA)"
 sleep 2; phase_end
 [ "$PHASE_REPLIES" -lt 5 ] || fail "stopped: $PHASE_REPLIES replies with siteA's run stopped (the tunnel should be gone)"
 # 7. run again: traffic resumes.
@@ -49,8 +49,8 @@ sleep 1; phase_end
 stop_site siteA
 EXTRA_ENV="IPSEC_FAIL_CLOSED=no" start_site siteA
 wait_for 20 status_of siteA || fail "siteA (IPSEC_FAIL_CLOSED=no) not up within 20 s"
-echo "guard policies with IPSEC_FAIL_CLOSED=no: $(guard_policies siteA)"
-[ "$(guard_policies siteA)" = 0 ] || fail "IPSEC_FAIL_CLOSED=no left $(guard_policies siteA) guard policies"
+echo "guards with IPSEC_FAIL_CLOSED=no: $(guard_count siteA)"
+[ "$(guard_count siteA)" = 0 ] || fail "IPSEC_FAIL_CLOSED=no left $(guard_count siteA) guards"
 phase_begin "guard off (IPSEC_FAIL_CLOSED=no), run stopped"
 stop_site siteA
 sleep 1.5; phase_end some
