@@ -1,7 +1,8 @@
 # Lab benchmark: failover time. The topology and configuration of lab scenario 18 (gw with tun1 to cloud1,
 # the primary, and tun2 to cloud2, the backup; dpd_delay 1s, retransmit 0.5 s × 1.5^n, 2 tries). Each round:
 # hostA pings hostC every 0.05 s, cloud1 loses its links and is SIGKILLed, and the round records
-#   failover   kill → first reply to an echo request sent after the kill (it crossed cloud2 both ways);
+#   failover   kill → first reply to an echo request sent once cloud1's links were down (it crossed cloud2
+#              both ways), from the moment just before the links went down (an upper bound);
 #   detection  kill → vti51 administratively down (charon declared cloud1 dead, vnf-ipsec took the VTI down),
 #              timestamped by the kernel's link notification (`ip -ts monitor link`);
 #   switch     failover − detection (route withdrawn, the next echo through vti52 and back);
@@ -27,9 +28,10 @@ for round in $(seq "$rounds"); do
     ip -n gw -ts monitor link > /tmp/monitor.txt 2>&1 & monitor=$!
     ip netns exec hostA ping -D -i 0.05 -W 1 10.0.0.10 > /tmp/ping.txt 2>&1 & pinger=$!
     sleep 1
-    cloud_down 1
-    # The kill is the moment cloud1 has no links any more: an echo request sent later cannot cross it.
+    # The kill starts at t_kill; from t_gone on cloud1 has no links, so an echo request sent later cannot cross it.
     t_kill=$(date +%s.%N)
+    cloud_down 1
+    t_gone=$(date +%s.%N)
     kill_site cloud1
     # vti51 goes down when charon reports tun1's CHILD_SA gone: the moment from the kernel's own link
     # notification, timestamped by `ip -ts monitor` (started before the round; polling would add its latency).
@@ -38,8 +40,8 @@ for round in $(seq "$rounds"); do
     t_down=$(date -d "$stamp" +%s.%N)
     sleep 3
     kill -INT $pinger; wait $pinger; kill $monitor; wait $monitor 2>/dev/null
-    failover=$(failover_seconds /tmp/ping.txt "$t_kill")
-    { cat /tmp/ping.txt; echo "kill at $t_kill, vti51 down at $t_down"; } > "$OUT/ping-round$round.txt"
+    failover=$(failover_seconds /tmp/ping.txt "$t_kill" "$t_gone")
+    { cat /tmp/ping.txt; echo "kill at $t_kill, links down at $t_gone, vti51 down at $t_down"; } > "$OUT/ping-round$round.txt"
     detection=$(echo "$t_down - $t_kill" | bc)
     [ -n "$failover" ] || { fail "round $round: no reply through cloud2"; failover=999; }
     echo "failover $failover" >> /tmp/rounds

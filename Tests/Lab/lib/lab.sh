@@ -368,9 +368,11 @@ cloud_up() {
     ip -n cloud$1 route replace 10.0.0.0/24 via 10.$1.0.10   # went with the link
 }
 
-# failover_seconds FILE T: from `ping -D` output in FILE, the seconds from T to the first reply whose echo
-# request was sent after T (send time = the reply's timestamp minus its round trip); empty if none.
+# failover_seconds FILE T0 T1: from `ping -D` output in FILE, the seconds from T0 (just before the primary's
+# links went down) to the first reply whose echo request was sent after T1 (once they were down; send time
+# = the reply's timestamp minus its round trip): an upper bound, never flattered by the time the `ip`
+# commands took. Empty if there is none.
 failover_seconds() {
-    awk -v t="$2" '/bytes from/ { ts = substr($1, 2, length($1) - 2); ms = $0; sub(/.*time=/, "", ms); sub(/ ms.*/, "", ms)
-        if (ts - ms / 1000 > t) { printf "%.2f", ts - t; exit } }' "$1"
+    awk -v t0="$2" -v t1="$3" '/bytes from/ { ts = substr($1, 2, length($1) - 2); ms = $0; sub(/.*time=/, "", ms); sub(/ ms.*/, "", ms)
+        if (ts - ms / 1000 > t1) { printf "%.2f", ts - t0; exit } }' "$1"
 }

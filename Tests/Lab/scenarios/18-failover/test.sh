@@ -30,17 +30,18 @@ a=$(( $(vti_tx gw vti51) - a0 )); b=$(( $(vti_tx gw vti52) - b0 ))
 ip netns exec hostA ping -D -i 0.05 -W 1 10.0.0.10 > /tmp/failover-ping.txt 2>&1 & pinger=$!
 sleep 1.5
 b0=$(vti_tx gw vti52); c2rx0=$(esp_packets cloud2)
-cloud_down 1
-# The kill is the moment cloud1 has no links any more: an echo request sent later cannot cross it.
+# The kill starts at t_kill; from t_down on cloud1 has no links, so an echo request sent later cannot cross it.
 t_kill=$(date +%s.%N)
+cloud_down 1
+t_down=$(date +%s.%N)
 kill_site cloud1
 # The first reply to an echo request sent after the kill went both ways through cloud2 (cloud1 has no links).
 backup_used() { [ $(( $(vti_tx gw vti52) - b0 )) -gt 5 ]; }
 wait_for 15 backup_used || fail "vti52 carried nothing within 15 s of the kill"
 sleep 2
 kill -INT $pinger; wait $pinger
-failover=$(failover_seconds /tmp/failover-ping.txt "$t_kill")
-echo "kill at $t_kill" >> /tmp/failover-ping.txt; cp /tmp/failover-ping.txt "$OUT/"
+failover=$(failover_seconds /tmp/failover-ping.txt "$t_kill" "$t_down")
+echo "kill at $t_kill, links down at $t_down" >> /tmp/failover-ping.txt; cp /tmp/failover-ping.txt "$OUT/"
 lost=$(grep -o "[0-9]* packets transmitted, [0-9]* received" /tmp/failover-ping.txt)
 echo "failover-seconds: ${failover:-none}"
 echo "pings during the failover: $lost"
