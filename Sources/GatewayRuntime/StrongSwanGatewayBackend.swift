@@ -238,7 +238,8 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
 
     public func initiate(_ tunnels: [TunnelConfig]) async {
         guard !tunnels.isEmpty, let client = try? VICIClient(socketPath: options.viciSocket, timeout: .seconds(5)) else { return }
-        let busy = Set(((try? client.securityAssociations()) ?? []).map(\.name))
+        guard let sas = try? client.securityAssociations(waitingForBusy: true) else { return }
+        let busy = Set(sas.map(\.name))
         initiate(tunnels.filter { !busy.contains($0.name) }, client: client)
     }
 
@@ -309,7 +310,9 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                         }
                     }
                     first = false
-                    var sas = (try? query.securityAssociations()) ?? []
+                    // Waiting for busy IKE_SAs: one charon is busy with (a DPD exchange, the event's own)
+                    // must not look absent, or its VTI would go down.
+                    guard var sas = try? query.securityAssociations(waitingForBusy: true) else { continue }
                     if let event { sas = event.apply(to: sas) }
                     continuation.yield(Dictionary(Set(sas.map(\.name)).map { ($0, TunnelState(sas, connection: $0)) }) { first, _ in first })
                 }

@@ -97,10 +97,12 @@ public struct VICIClient: Sendable {
         try Self.check("unload-conn", try connection.request("unload-conn", message))
     }
 
-    /// The IKE_SAs (with CHILD_SAs) charon has now.
-    public func securityAssociations() throws(VICIError) -> [IKESAStatus] {
+    /// The IKE_SAs (with CHILD_SAs) charon has now. By default an IKE_SA charon is busy with at that
+    /// moment is left out rather than waited for (`noblock`): a listing for people or a scrape must not
+    /// hang on one; with `waitingForBusy` it is waited for, for a caller that acts on an SA's absence.
+    public func securityAssociations(waitingForBusy: Bool = false) throws(VICIError) -> [IKESAStatus] {
         var message = VICIMessage()
-        message.append("noblock", "yes")
+        if !waitingForBusy { message.append("noblock", "yes") }
         return try connection.stream("list-sas", event: "list-sa", message).events.flatMap { event in
             event.entries.compactMap { entry -> IKESAStatus? in
                 guard case .section(let section) = entry.value else { return nil }

@@ -18,41 +18,50 @@ struct InitCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
-        let loaded = try ConfigurationLoading.load(configuration, purpose: .vtiOnly)
+        // Given the whole configuration (an init container usually shares the gateway's environment), init
+        // also installs the fail-closed guards, policy-based gateways included; given only the VTI
+        // settings, it makes the VTIs and leaves the guards to `run`.
+        let complete = (try? GatewayConfig.load(environment: configuration.environment, purpose: .tunnels)) != nil
+        let loaded = try ConfigurationLoading.load(configuration, purpose: complete ? .tunnels : .vtiOnly)
         let setups = loaded.config.tunnels.compactMap { tunnel in VTISetup(tunnel).map { (tunnel.name, $0) } }
-        guard !setups.isEmpty else { throw ValidationError("no tunnel has a VTI key (IPSEC_VTI_KEY, vti_key): nothing to initialise") }
+        let guards = complete ? FailClosedGuards(loaded.config) : nil
+        guard !setups.isEmpty || guards?.byTunnel.isEmpty == false else {
+            throw ValidationError("no tunnel has a VTI key (IPSEC_VTI_KEY, vti_key) and there is no fail-closed guard to install: nothing to initialise")
+        }
         // One tunnel's lines read as before; with several each line says whose it is.
-        let label: (String) -> String = setups.count == 1 ? { _ in "" } : { "\($0): " }
+        let label: (String) -> String = loaded.config.tunnels.count == 1 ? { _ in "" } : { "\($0): " }
         if dryRun {
             for (name, setup) in setups { for step in setup.steps { print(label(name) + step) } }
+            for name in (guards?.byTunnel.keys.sorted() ?? []) {
+                for policy in guards?.byTunnel[name]?.policies ?? [] { print(label(name) + "xfrm policy update \(policy)") }
+                for route in guards?.byTunnel[name]?.routes ?? [] { print(label(name) + "route replace \(route)") }
+            }
             return
         }
         // An init container shares the gateway's environment: with LOG_FORMAT=json its lines are JSON too.
         let json = loaded.config.logFormat == .json
-        func line(_ level: String, _ tunnel: String, _ text: String) -> String {
+        func line(_ level: String, _ tunnel: String?, _ text: String) -> String {
             json ? JSONLogLine.own(level: level, tunnel: tunnel, message: text).text
-                : label(tunnel) + text
+                : (tunnel.map(label) ?? "") + text
         }
-        var current = setups[0].0
+        var current: String?
         do throws(NetlinkError) {
             let handle = try NetlinkHandle()
             for (name, setup) in setups {
                 current = name
                 for report in try setup.apply(handle) { print(line("info", name, report)) }
             }
-            // The guards need every tunnel's subnets, which an init container may not be given; then `run`
-            // installs them before charon starts (until then the routes into the VTIs hold the traffic).
-            if let full = try? GatewayConfig.load(environment: configuration.environment, purpose: .tunnels).config {
-                let guards = FailClosedGuards(full)
+            current = nil
+            if let guards {
                 let removed = try guards.apply(handle)
-                for text in guards.summary { print(line("info", setups[0].0, text)) }
-                if removed > 0 { print(line("info", setups[0].0, "fail-closed guards: \(removed) that no tunnel has removed")) }
+                for text in guards.summary { print(line("info", nil, text)) }
+                if removed > 0 { print(line("info", nil, "fail-closed guards: \(removed) that no tunnel has removed")) }
             } else {
-                print(line("info", setups[0].0, "fail-closed guards: left to run (init was not given every tunnel setting)"))
+                print(line("info", nil, "fail-closed guards: left to run (init was not given every tunnel setting)"))
             }
         } catch {
             printError(json ? line("error", current, "init: \(error)\(Self.advice(for: error))")
-                            : "init: \(label(current))\(error)\(Self.advice(for: error))")
+                            : "init: \(current.map(label) ?? "")\(error)\(Self.advice(for: error))")
             throw ExitCode.failure
         }
     }

@@ -177,8 +177,30 @@ struct CLITests {
             "address add 169.254.7.1 peer 169.254.7.2/30 dev vti7",
             "link set vti7 up",
             "route replace 203.0.113.0/24 dev vti7",
+            "route replace unreachable 203.0.113.0/24 metric 4000000000",
         ])
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/vti7"))
+    }
+
+    /// A policy-based gateway's init container has no VTI to make, but its guards: the LAN is closed before
+    /// `run` (and charon) start.
+    @Test(.enabled(if: Privileges.canUseNamespaces, "needs root to create namespaces"))
+    func initOfAPolicyBasedGatewayInstallsItsGuards() throws {
+        let namespace = try NetworkNamespace("cli-guards")
+        defer { namespace.delete() }
+        let environment = Self.valid.map { "\($0.key)=\($0.value)" }.sorted()
+        let plan = try namespace.run(["/usr/bin/env", "-i"] + environment + [GatewaySite.binary, "init", "--dry-run"])
+        #expect(plan.status == 0 && plan.stdout.split(separator: "\n").map(String.init) == [
+            "xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out action block priority 4000000000 mark 0x0/0x80000000",
+            "xfrm policy update src 198.51.100.0/24 dst 203.0.113.0/24 dir out action block priority 4000000000 mark 0x80000000/0x80000000",
+        ], "\(plan.stdout) \(plan.stderr)")
+        let result = try namespace.run(["/usr/bin/env", "-i"] + environment + [GatewaySite.binary, "init"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("fail-closed guard for vnf-ipsec: 198.51.100.0/24 → 203.0.113.0/24"), "\(result.stdout)")
+        #expect(try namespace.check(["ip", "xfrm", "policy", "list", "action", "block"]).components(separatedBy: "priority 4000000000").count == 3)
+        // Without the tunnel's settings there is nothing init can do: refused, as before.
+        let bare = try namespace.run(["/usr/bin/env", "-i", "IPSEC_LOCALIP=192.0.2.1", GatewaySite.binary, "init"])
+        #expect(bare.status != 0)
     }
 
     /// On a kernel without VTI (this host's), `init` says what to do about it, in the image's terms.
