@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The metrics endpoint's cost (docs/benchmarks.md, section 8), each against a baseline in the same run. Root.
-#   bash Benchmarks/metrics.sh STATIC_BINARY [BASELINE_BINARY]
+#   bash Benchmarks/metrics.sh STATIC_BINARY [BASELINE_BINARY ...]
 #        ROUNDS (3), SECONDS_TO_WATCH (60), TUNNELS (100), PEERS (100), REQUESTS (1000), LATENCY_ROUNDS (1)
-# With BASELINE_BINARY (an earlier build), both parts run it beside STATIC_BINARY in the same run: in 1 its
-# four gateways at the same time as the binary's, in 2 one binary after the other, LATENCY_ROUNDS times.
+# With BASELINE_BINARY (an earlier build; several may be given), both parts run it beside STATIC_BINARY in the
+# same run: in 1 its gateways at the same time as the binary's, in 2 one binary after the other,
+# LATENCY_ROUNDS times. ROUNDS=0 skips part 1, LATENCY_ROUNDS=0 part 2. Each round prints the load average:
+# this machine is shared, and latency tails follow its load.
 # 1. Peak RSS of `run` (one tunnel from the environment, an IKE_SA up with a peer gateway as in memory.sh)
 #    with IPSEC_METRICS_LISTEN and a scrape of /metrics every second, against the same without metrics,
 #    both at once, SECONDS_TO_WATCH seconds; ROUNDS rounds, starting order alternating.
@@ -13,7 +15,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "$1")
-binaries=("$bin"); [ -n "${2:-}" ] && binaries+=("$(realpath "$2")")
+binaries=("$bin"); for other in "${@:2}"; do binaries+=("$(realpath "$other")"); done
 rounds=${ROUNDS:-3} seconds=${SECONDS_TO_WATCH:-60} count=${TUNNELS:-100} peers=${PEERS:-100}
 work=$(mktemp -d /tmp/vnf-metrics-XXXXXX)
 spaces=()
@@ -69,7 +71,7 @@ for r in $(seq "$rounds"); do
         sleep 1
     done
     for i in "${!binaries[@]}"; do
-        line="metrics: round $r, ${binaries[i]} (${variants[*]} started in this order), ${seconds}s, $scrapes scrapes of all ($failed failed):"
+        line="metrics: round $r, ${binaries[i]} (${variants[*]} started in this order), ${seconds}s, $scrapes scrapes of all ($failed failed), load average $(cut -d' ' -f1-3 /proc/loadavg):"
         for v in on off; do
             pid=$(cat "$work/run-$v$i.pid"); charon=$(pgrep -P "$pid" charon)
             line+=" metrics $v: run peak RSS $(status VmHWM $pid) kB (now $(status VmRSS $pid)), charon $(status VmHWM $charon) kB, IKE_SAs $(ike_up run-$v$i);"
@@ -106,9 +108,10 @@ echo "metrics: $binary, round $round: $count tunnels, IKE_SAs established $(ike_
 rm -rf "$work/static"; mkdir "$work/static"; cp "$work/metrics.txt" "$work/static/metrics"
 ip netns exec $a sh -c "cd $work/static && exec python3 -m http.server --bind 127.0.0.1 9110" > "$work/http.log" 2>&1 &
 for _ in $(seq 50); do ip netns exec $a curl -sf -o /dev/null http://127.0.0.1:9110/metrics && break; sleep 0.1; done
+echo "metrics: load average before the scrapes $(cut -d' ' -f1-3 /proc/loadavg)"
 ip netns exec $a python3 "$here/metrics-scrape.py" "${REQUESTS:-1000}" \
     http://127.0.0.1:9109/metrics http://127.0.0.1:9109/healthz http://127.0.0.1:9109/readyz http://127.0.0.1:9110/metrics
-echo "metrics: IKE_SAs still established after the scrapes: $(ike_up gateway); run's RSS now $(status VmRSS "$(cat "$work/gateway.pid")") kB"
+echo "metrics: load average after the scrapes $(cut -d' ' -f1-3 /proc/loadavg); IKE_SAs still established: $(ike_up gateway); run's RSS now $(status VmRSS "$(cat "$work/gateway.pid")") kB"
 for n in $b $a; do stop_ns $n; done
 done
 done
