@@ -162,7 +162,12 @@ test_image_two_gateways() {
   [ "$code" = 0 ] || { "${podman[@]}" logs gwA 2>&1 | tail -10; fail "exit $code after podman stop"; return 1; }
   [ "$ms" -lt 5000 ] || fail "podman stop took ${ms} ms" || return 1
   [ -z "$(ip netns pids imgA)" ] || fail "processes left in the namespace: $(ip netns pids imgA | xargs ps -o comm= -p)" || return 1
-  [ -z "$(ip -n imgA xfrm state)$(ip -n imgA xfrm policy)" ] || fail "XFRM state left: $(ip -n imgA xfrm policy)" || return 1
+  # charon's SAs and policies are gone; the fail-closed guards stay on purpose (two block policies).
+  [ -z "$(ip -n imgA xfrm state)" ] || fail "XFRM state left: $(ip -n imgA xfrm state)" || return 1
+  local others; others=$(ip -n imgA xfrm policy list | grep -c '^src' || true)
+  local guards; guards=$(ip -n imgA xfrm policy list action block priority 4000000000 | grep -c '^src' || true)
+  [ "$guards" = 2 ] && [ "$others" = 2 ] || fail "after stop: $guards guard policies of $others (want the 2 guards only): $(ip -n imgA xfrm policy)" || return 1
+  log "after stop: charon's SAs and policies gone, the 2 fail-closed guard policies kept"
   remove_containers gwA gwB; remove_namespaces
 }
 
