@@ -130,15 +130,6 @@ public struct FailClosedGuards: Sendable, Equatable {
         try FailClosedGuards(GatewayConfig(tunnels: [])).apply(handle)
     }
 
-    /// Which tunnels have every guard in the kernel now (a tunnel without guards is absent).
-    public func installed(_ handle: NetlinkHandle) throws(NetlinkError) -> [String: Bool] {
-        let policies = Set(try handle.xfrmPolicies().filter(Self.isGuard))
-        let routes = Set(try handle.routes(table: .main).filter(Self.isGuard).map(\.destination))
-        return byTunnel.filter { !$0.value.isEmpty }.mapValues { guards in
-            guards.policies.allSatisfy(policies.contains) && guards.routes.allSatisfy { routes.contains($0.destination) }
-        }
-    }
-
     /// One line per tunnel for the log: what is guarded.
     public var summary: [String] {
         byTunnel.keys.sorted().compactMap { name in

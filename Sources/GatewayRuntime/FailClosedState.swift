@@ -15,14 +15,9 @@ public struct FailClosedState: Sendable, Codable, Equatable {
         self.vtis = vtis
     }
 
+    /// One read of the kernel (``KernelSnapshot``), for `status`.
     public static func read(_ handle: NetlinkHandle) throws(NetlinkError) -> FailClosedState {
-        let pairs = Set(try handle.xfrmPolicies().filter(FailClosedGuards.isGuard).map { "\($0.source) -> \($0.destination)" })
-            .union(try handle.routes(table: .main).filter(FailClosedGuards.isGuard).map { "unreachable \($0.destination)" })
-        var vtis: [String: Bool] = [:]
-        for link in try handle.links() {
-            if case .vti = link.kind { vtis[link.name] = link.attributes.isUp }
-        }
-        return FailClosedState(guards: pairs.sorted(), vtis: vtis)
+        try KernelSnapshot.read(handle).failClosed
     }
 
     /// For `status`: one line, or two.

@@ -148,6 +148,7 @@ extension Gateway {
             $0.status.lastReload = ConfigurationStatus.ReloadOutcome(at: Date().formatted(.iso8601), reason: reason, succeeded: succeeded,
                                                                      summary: summary, problems: problems)
             if succeeded { $0.status.reloads += 1 } else { $0.status.failedReloads += 1 }
+            $0.generation += 1
         }
         writeStatusFile()
     }

@@ -50,6 +50,11 @@ public final class Gateway: Service, Sendable {
         /// one of them again.
         var everUp: Set<String> = []
         var lastInitiated: [String: ContinuousClock.Instant] = [:]
+        /// charon's SAs as last listed.
+        var sas: SASnapshot?
+        /// Configurations handed to the daemon so far: the first, then each reload (applied or not: a
+        /// failed one may have loaded part of its credentials).
+        var generation = 0
     }
 
     public init(config: GatewayConfig, backend: any GatewayBackend, options: Options = Options(), logger: Logger) {
@@ -65,6 +70,17 @@ public final class Gateway: Service, Sendable {
 
     /// What `status` and the metrics tell about it: where it came from, when, and how reloads went.
     public var configurationStatus: ConfigurationStatus { state.withLock { $0.status } }
+
+    /// The daemon's SAs as last listed (at most ``saRefreshInterval`` ago while it answers); nil before
+    /// the first list.
+    public var securityAssociations: SASnapshot? { state.withLock { $0.sas } }
+
+    /// Changes each time a configuration is handed to the daemon (what it holds, such as certificates,
+    /// may have changed); 0 before the first.
+    public var configurationGeneration: Int { state.withLock { $0.generation } }
+
+    /// How often the daemon's SAs are listed when no event says they changed.
+    public static let saRefreshInterval: Duration = .seconds(2)
 
     /// Asks the running gateway to read its configuration again and apply the difference. Requests that
     /// arrive while one is served collapse into one.
@@ -115,6 +131,7 @@ public final class Gateway: Service, Sendable {
                 } catch {
                     return Task.isCancelled ? .finished : .refused("\(error)")
                 }
+                state.withLock { $0.generation += 1 }
                 recordFingerprint(of: config)
                 writeStatusFile()
                 // Reloads are served only once the first configuration is in place, one at a time.
@@ -137,11 +154,9 @@ public final class Gateway: Service, Sendable {
                 // Ends with the shutdown request, or with a CancellationError when run() ends first.
                 (try? await gracefulShutdown()) != nil ? .shutdownRequested : .finished
             }
-            if config.setRouteDefaultTable || (config.vtiFollowsSA && config.isRouteBased && !config.isManual) {
-                group.addTask { [self] in
-                    await followTunnelState()
-                    return .finished
-                }
+            group.addTask { [self] in
+                await followTunnelState()
+                return .finished
             }
             var stopping = false
             var refusal: String?
@@ -264,12 +279,17 @@ public final class Gateway: Service, Sendable {
 
     // MARK: following each tunnel's state
 
-    /// Keeps the kernel in step with each tunnel's CHILD_SA: its main-table routes (SET_ROUTE_DEFAULT_TABLE)
-    /// and its VTI (up exactly while a CHILD_SA is installed), and starts again a route-based tunnel that
-    /// lost every SA (its traffic cannot: the VTI is down).
+    /// Keeps the daemon's SAs for the readers (``securityAssociations``), and the kernel in step with each
+    /// tunnel's CHILD_SA: its main-table routes (SET_ROUTE_DEFAULT_TABLE) and its VTI (up exactly while a
+    /// CHILD_SA is installed); starts again a route-based tunnel that lost every SA (its traffic cannot:
+    /// the VTI is down).
     private func followTunnelState() async {
-        for await states in backend.tunnelStates() {
+        for await snapshot in backend.securityAssociations(refreshingEvery: Self.saRefreshInterval) {
+            state.withLock { $0.sas = snapshot }
             let config = self.config
+            guard config.setRouteDefaultTable || (config.vtiFollowsSA && config.isRouteBased && !config.isManual) else { continue }
+            let states = Dictionary(grouping: snapshot.sas, by: \.name)
+                .reduce(into: [String: TunnelState]()) { $0[$1.key] = TunnelState($1.value, connection: $1.key) }
             var idle: [TunnelConfig] = []
             for tunnel in config.tunnels {
                 let up = states[tunnel.name] == .up

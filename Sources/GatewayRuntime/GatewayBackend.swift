@@ -26,10 +26,10 @@ public protocol GatewayBackend: Sendable {
     /// What may follow a reload once it is in effect (files kept for operators); by default nothing.
     func afterReload(_ config: GatewayConfig)
 
-    /// The state of every connection that has SAs, by name (a tunnel missing is down), whenever one may
-    /// have changed (each CHILD_SA up or down, and now and then in case an event was missed), until the
-    /// daemon ends or the consuming task is cancelled.
-    func tunnelStates() -> AsyncStream<[String: TunnelState]>
+    /// The daemon's SAs now, and again whenever one may have changed (up, down, rekeyed) and at least
+    /// every `refresh` (a state with no event of its own, such as connecting, and an event missed), until
+    /// the daemon ends or the consuming task is cancelled. A list that fails is skipped, not yielded.
+    func securityAssociations(refreshingEvery refresh: Duration) -> AsyncStream<SASnapshot>
 
     /// Starts negotiating the tunnels that have no SA at all (a route-based tunnel whose VTI follows its SA
     /// cannot be started by its traffic: with the VTI down that traffic never reaches charon's trap).

@@ -259,15 +259,16 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
 
     // MARK: state
 
-    /// Fed by charon's child-updown events, read on a thread of the stream's own: VICI event reading blocks
-    /// on a socket, and Swift's cooperative threads must never block. A receive times out every few seconds,
-    /// which is the periodic re-check and the moment the thread notices it should end.
-    public func tunnelStates() -> AsyncStream<[String: TunnelState]> {
+    /// charon's SAs, listed on a thread of the stream's own: VICI event reading blocks on a socket, and
+    /// Swift's cooperative threads must never block. A receive times out after `refresh`, which is the
+    /// periodic list and the moment the thread notices it should end. Events that arrive together (a
+    /// burst of tunnels coming up) are read together and answered by one list.
+    public func securityAssociations(refreshingEvery refresh: Duration) -> AsyncStream<SASnapshot> {
         let socket = options.viciSocket
         let process = daemon.withLock { $0 }
         let logger = self.logger
         let startupTimeout = options.startupTimeout
-        return AsyncStream { continuation in
+        return AsyncStream(bufferingPolicy: .bufferingNewest(1)) { continuation in
             let ended = Locked(false)
             let listening = Locked<VICIConnection?>(nil)
             continuation.onTermination = { _ in
@@ -283,44 +284,54 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                 while connected == nil, !ended.withLock({ $0 }), process?.exitStatus == nil, ContinuousClock.now < deadline {
                     if let events = try? VICIClient(socketPath: socket, timeout: .seconds(10)),
                        let query = try? VICIClient(socketPath: socket, timeout: .seconds(5)),
-                       (try? events.connection.register("child-updown")) != nil,
-                       (try? events.connection.register("ike-updown")) != nil {
+                       Self.followedEvents.allSatisfy({ (try? events.connection.register($0)) != nil }) {
                         connected = (events, query)
                     } else {
                         usleep(50_000)
                     }
                 }
                 guard let (events, query) = connected else {
-                    if !ended.withLock({ $0 }) { logger.error("cannot follow charon's CHILD_SA events on \(socket)") }
+                    if !ended.withLock({ $0 }) { logger.error("cannot follow charon's SA events on \(socket)") }
                     return
                 }
                 listening.withLock { $0 = events.connection }
                 if ended.withLock({ $0 }) { return }
-                events.connection.setTimeout(.seconds(5))
-                // The state as it is now first (what the kernel must be reconciled with at start), then after
-                // each event.
+                // The SAs as they are now first (what the kernel must be reconciled with at start), then
+                // after each event and each `refresh` without one.
                 var first = true
                 while !ended.withLock({ $0 }), process?.exitStatus == nil {
-                    var event: UpdownEvent?
+                    var seen: [UpdownEvent] = []
                     if !first {
-                        switch Result(catching: { () throws(VICIError) in try events.connection.receive() }) {
-                        case .success(let packet): event = UpdownEvent(packet)
-                        case .failure(.io(let what)) where !what.contains("in time"): return  // charon went away
-                        case .failure: break
+                        events.connection.setTimeout(refresh)
+                        while true {
+                            switch Result(catching: { () throws(VICIError) in try events.connection.receive() }) {
+                            case .success(let packet):
+                                if let event = UpdownEvent(packet) { seen.append(event) }
+                                // Whatever else is already on its way belongs to the same list.
+                                events.connection.setTimeout(.milliseconds(1))
+                                continue
+                            case .failure(.io(let what)) where !what.contains("in time"): return  // charon went away
+                            case .failure: break
+                            }
+                            break
                         }
                     }
                     first = false
                     // Waiting for busy IKE_SAs: one charon is busy with (a DPD exchange, the event's own)
                     // must not look absent, or its VTI would go down.
                     guard var sas = try? query.securityAssociations(waitingForBusy: true) else { continue }
-                    if let event { sas = event.apply(to: sas) }
-                    continuation.yield(Dictionary(Set(sas.map(\.name)).map { ($0, TunnelState(sas, connection: $0)) }) { first, _ in first })
+                    let taken = ContinuousClock.now
+                    for event in seen { sas = event.apply(to: sas) }
+                    continuation.yield(SASnapshot(sas: sas, taken: taken))
                 }
             }
-            reader.name = "vnf-ipsec child-updown"
+            reader.name = "vnf-ipsec SA events"
             reader.start()
         }
     }
+
+    /// What changes a tunnel's SAs: up and down, and rekeying (new SPIs, new unique IDs).
+    static let followedEvents = ["child-updown", "ike-updown", "child-rekey", "ike-rekey"]
 
     // MARK: exit and stop
 

@@ -74,6 +74,7 @@ extension ArraySlice<UInt8> {
         UInt32(self[index]) | UInt32(self[index + 1]) << 8 | UInt32(self[index + 2]) << 16 | UInt32(self[index + 3]) << 24
     }
     func readI32(at index: Int) -> Int32 { Int32(bitPattern: readU32(at: index)) }
+    func readU64(at index: Int) -> UInt64 { UInt64(readU32(at: index)) | UInt64(readU32(at: index + 4)) << 32 }
 }
 
 extension Array<UInt8> {

@@ -1,7 +1,7 @@
 import CLibmnl
 
 /// An IPsec SA in the kernel (an XFRM state), as `ip xfrm state` lists it: enough to recognise whose it
-/// is and to delete it. The keys themselves are not read.
+/// is, to delete it and to read what it carried. The keys themselves are not read.
 public struct XfrmState: Sendable, Hashable, CustomStringConvertible {
     public var source: IPAddress
     public var destination: IPAddress
@@ -12,6 +12,27 @@ public struct XfrmState: Sendable, Hashable, CustomStringConvertible {
     public var requestID: UInt32
     /// The SA's mark (`mark 0x2a/0xffffffff`), part of its identity in the kernel.
     public var mark: (value: UInt32, mask: UInt32)?
+    /// What the kernel counted, as read (`ip -s xfrm state`'s "lifetime current"); not part of the SA's
+    /// identity: equality and hashing ignore it.
+    public var usage = Usage()
+
+    /// The SA's `struct xfrm_lifetime_cur`.
+    public struct Usage: Sendable, Hashable {
+        public var bytes: UInt64 = 0
+        public var packets: UInt64 = 0
+        /// When the SA was added, in seconds since the epoch.
+        public var added: UInt64 = 0
+        /// When it first carried a packet, in seconds since the epoch (0: not yet). The kernel sets it
+        /// once; it is not the last use.
+        public var firstUsed: UInt64 = 0
+
+        public init(bytes: UInt64 = 0, packets: UInt64 = 0, added: UInt64 = 0, firstUsed: UInt64 = 0) {
+            self.bytes = bytes
+            self.packets = packets
+            self.added = added
+            self.firstUsed = firstUsed
+        }
+    }
 
     public init(source: IPAddress, destination: IPAddress, spi: UInt32, protocolID: UInt8, requestID: UInt32 = 0,
                 mark: (value: UInt32, mask: UInt32)? = nil) {
@@ -51,6 +72,8 @@ enum Xfrm {
     /// sizeof(struct xfrm_usersa_info) on Linux: selector 56, id 24, saddr 16, lifetimes 64 + 32,
     /// stats 12, seq, reqid, family, mode, replay_window, flags, pad[7].
     static let userSAInfoLength = 224
+    /// Where `curlft` (struct xfrm_lifetime_cur: bytes, packets, add_time, use_time; u64 each) starts.
+    static let currentLifetimeOffset = 160
     /// sizeof(struct xfrm_usersa_id): daddr 16, spi 4, family 2, proto 1, pad 1.
     static let userSAIDLength = 24
 
@@ -73,6 +96,9 @@ enum Xfrm {
         else { throw .malformed(operation, "address family \(family)") }
         var state = XfrmState(source: source, destination: destination, spi: UInt32(bigEndian: payload.readU32(at: base + 72)),
                               protocolID: payload[base + 76], requestID: payload.readU32(at: base + 208))
+        let current = base + currentLifetimeOffset
+        state.usage = XfrmState.Usage(bytes: payload.readU64(at: current), packets: payload.readU64(at: current + 8),
+                                      added: payload.readU64(at: current + 16), firstUsed: payload.readU64(at: current + 24))
         for attribute in try NetlinkAttribute.parse(payload.dropFirst(userSAInfoLength), operation: operation)
         where attribute.kind == markAttribute && attribute.value.count >= 8 {
             state.mark = (attribute.value.readU32(at: attribute.value.startIndex), attribute.value.readU32(at: attribute.value.startIndex + 4))

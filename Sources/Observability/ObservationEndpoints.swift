@@ -7,8 +7,12 @@ import VICI
 /// - `/metrics`: the Prometheus text format (charon's SAs with the exporter's names, the gateway's own);
 /// - `/healthz`: 200 while charon answers over VICI (liveness: the peers do not matter);
 /// - `/readyz`: 200 while every configured tunnel (or `ready_minimum` of them) has an installed CHILD_SA.
-/// Each answer asks charon over one kept connection (``CharonConnection``); the calls block on its socket,
-/// so callers run them off the event loop.
+///
+/// charon's SAs are the ones the gateway keeps listed (``Gateway/securityAssociations``, at most a refresh
+/// interval old), so a scrape does not wait for charon and a scraper's rate does not load it; traffic
+/// counters are read from the kernel at the scrape. Without such a list, or with one gone stale (charon
+/// stopped answering), an answer asks charon itself over one kept connection (``CharonConnection``).
+/// The calls block on sockets, so callers run them off the event loop.
 public struct ObservationEndpoints: Sendable {
     public struct Response: Sendable, Equatable {
         public var status: Int
@@ -16,17 +20,41 @@ public struct ObservationEndpoints: Sendable {
         public var body: String
     }
 
+    /// What the running gateway tells at each request (its configuration changes on reload).
+    public struct Observed: Sendable {
+        public var config: GatewayConfig
+        public var status: ConfigurationStatus?
+        /// charon's SAs as the gateway last listed them; nil: none (the endpoints ask charon).
+        public var sas: SASnapshot?
+        /// Changes whenever charon may hold other certificates (``Gateway/configurationGeneration``); 0:
+        /// unknown, so they are asked at every scrape.
+        public var generation: Int
+
+        public init(config: GatewayConfig, status: ConfigurationStatus? = nil, sas: SASnapshot? = nil, generation: Int = 0) {
+            self.config = config
+            self.status = status
+            self.sas = sas
+            self.generation = generation
+        }
+
+        /// What `gateway` tells now.
+        public init(_ gateway: Gateway) {
+            self.init(config: gateway.config, status: gateway.configurationStatus, sas: gateway.securityAssociations,
+                      generation: gateway.configurationGeneration)
+        }
+    }
+
     let charon: CharonConnection
-    /// The running configuration and its history, read at each request (they change on reload).
-    let gateway: @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)
+    let gateway: @Sendable () -> Observed
 
-    /// The fail-closed guards and VTIs in the kernel, per tunnel: read from this namespace by default.
-    public typealias KernelReader = @Sendable (GatewayConfig) -> (guarded: [String: Bool], vtiUp: [String: Bool])
+    /// The kernel's guards, VTIs and (when asked) XFRM states: read from this network namespace by default.
+    public typealias KernelReader = @Sendable (_ xfrmStates: Bool) -> KernelSnapshot?
     let kernel: KernelReader
+    let certificates = CertificateMetrics.Cache()
 
-    public init(viciSocket: String, kernel: @escaping KernelReader = ObservationEndpoints.readKernel,
-                gateway: @escaping @Sendable () -> (config: GatewayConfig, status: ConfigurationStatus?)) {
-        self.kernel = kernel
+    public init(viciSocket: String, kernel: KernelReader? = nil, gateway: @escaping @Sendable () -> Observed) {
+        let namespace = KeptNetlinkHandle()
+        self.kernel = kernel ?? { namespace.read(xfrmStates: $0) }
         charon = CharonConnection(socketPath: viciSocket, timeout: Self.charonTimeout)
         self.gateway = gateway
     }
@@ -47,35 +75,48 @@ public struct ObservationEndpoints: Sendable {
     /// How long one answer may wait for charon: a list of thousands of SAs takes a while to build.
     static let charonTimeout: Duration = .seconds(5)
 
-    /// What one answer reads: the configuration, and charon's SAs (and, for `/metrics`, its version: asked
-    /// once per connection, it cannot change without a new charon). Without charon, `sas` is nil.
-    func snapshot(withVersion: Bool) -> GatewayMetrics.Snapshot {
-        let (config, status) = gateway()
-        // In upstream's manual mode the mounted files name the connections: charon knows them, we do not.
-        let charonAnswer = try? charon.withSession { session throws(VICIError) in
-            (sas: try session.client.securityAssociations(),
-             names: config.isManual ? try session.client.connectionNames() : nil,
-             version: withVersion ? try session.version() : nil)
-        }
-        let configured = config.isManual ? (charonAnswer?.names ?? []) : config.tunnels.map(\.name)
-        let probeRequired = config.readyRequiresProbe ? Set(config.tunnels.filter { $0.probe != nil }.map(\.name)) : []
-        var snapshot = GatewayMetrics.Snapshot(configured: configured, sas: charonAnswer?.sas, charonVersion: charonAnswer?.version,
-                                               status: status, readyMinimum: config.readyMinimum, probeRequired: probeRequired)
-        // For /metrics only: /readyz does not need them.
-        if withVersion { (snapshot.guarded, snapshot.vtiUp) = kernel(config) }
-        return snapshot
-    }
+    /// A list older than this means the gateway's lister has not heard from charon for three refreshes:
+    /// the endpoints then ask charon themselves (and say it is down when it does not answer).
+    static let staleAfter: Duration = Gateway.saRefreshInterval * 3
 
-    /// The guards and VTIs as this network namespace's kernel has them now.
-    @Sendable public static func readKernel(_ config: GatewayConfig) -> (guarded: [String: Bool], vtiUp: [String: Bool]) {
-        guard let handle = try? NetlinkHandle() else { return ([:], [:]) }
-        let guarded = (try? FailClosedGuards(config).installed(handle)) ?? [:]
-        let links = ((try? handle.links()) ?? []).reduce(into: [String: Bool]()) { $0[$1.name] = $1.attributes.isUp }
-        var vtiUp: [String: Bool] = [:]
-        for tunnel in config.tunnels {
-            if let name = tunnel.vti?.interfaceName, let up = links[name] { vtiUp[tunnel.name] = up }
+    /// What one answer reads: the configuration, charon's SAs (the gateway's list, or charon's answer) and,
+    /// for `/metrics`, the kernel and charon's version (asked once per connection: it cannot change
+    /// without a new charon). Without charon, `sas` is nil.
+    func snapshot(_ observed: Observed, forMetrics: Bool) -> GatewayMetrics.Snapshot {
+        let config = observed.config
+        let kernel = forMetrics ? self.kernel(true) : nil
+        let now = ContinuousClock.now
+        var sas: SASnapshot?
+        var version: String?
+        var names: [String]?
+        if let listed = observed.sas, now - listed.taken <= Self.staleAfter {
+            sas = listed
+            // In upstream's manual mode the mounted files name the connections: charon knows them, we do not.
+            if config.isManual || forMetrics {
+                let answer = try? charon.withSession { session throws(VICIError) in
+                    (names: config.isManual ? try session.client.connectionNames() : nil, version: forMetrics ? try session.version() : nil)
+                }
+                (names, version) = (answer?.names, answer?.version)
+            }
+        } else {
+            let answer = try? charon.withSession { session throws(VICIError) in
+                (sas: try session.client.securityAssociations(),
+                 names: config.isManual ? try session.client.connectionNames() : nil,
+                 version: forMetrics ? try session.version() : nil)
+            }
+            sas = answer.map { SASnapshot(sas: $0.sas, taken: now) }
+            (names, version) = (answer?.names, answer?.version)
         }
-        return (guarded, vtiUp)
+        let configured = config.isManual ? (names ?? []) : config.tunnels.map(\.name)
+        let probeRequired = config.readyRequiresProbe ? Set(config.tunnels.filter { $0.probe != nil }.map(\.name)) : []
+        var snapshot = GatewayMetrics.Snapshot(configured: configured, sas: sas?.current(at: now, kernel: kernel?.xfrmStates),
+                                               charonVersion: version, status: observed.status, readyMinimum: config.readyMinimum,
+                                               probeRequired: probeRequired)
+        if let kernel {
+            snapshot.guarded = kernel.guarded(config)
+            snapshot.vtiUp = kernel.vtiUp(config)
+        }
+        return snapshot
     }
 
     /// The text of one scrape: a series exists exactly while its SA does (nothing is kept between scrapes).
@@ -87,8 +128,9 @@ public struct ObservationEndpoints: Sendable {
     }
 
     func metrics() -> Response {
-        Response(status: 200, contentType: Self.prometheusContentType,
-                 body: Self.metricsText(snapshot(withVersion: true)) + CertificateMetrics.text(from: charon))
+        let observed = gateway()
+        return Response(status: 200, contentType: Self.prometheusContentType,
+                        body: Self.metricsText(snapshot(observed, forMetrics: true)) + certificates.text(from: charon, generation: observed.generation))
     }
 
     func health() -> Response {
@@ -102,7 +144,7 @@ public struct ObservationEndpoints: Sendable {
     }
 
     func readiness() -> Response {
-        let snapshot = snapshot(withVersion: false)
+        let snapshot = snapshot(gateway(), forMetrics: false)
         guard snapshot.sas != nil else { return Response(status: 503, contentType: "text/plain", body: "charon does not answer\n") }
         let states = snapshot.tunnelStates
         let up = snapshot.readyTunnels(states)

@@ -117,6 +117,10 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
     public var lastOutSeconds: Int?
     public var localTrafficSelectors: [String]
     public var remoteTrafficSelectors: [String]
+    /// The SPIs of the inbound and outbound SA (charon gives them in hex): with the IKE_SA's hosts, the
+    /// kernel's key for each XFRM state.
+    public var spiIn: UInt32?
+    public var spiOut: UInt32?
 
     /// Reads `section` in one pass, like ``IKESAStatus/init(name:_:)``.
     public init(_ section: VICIMessage) {
@@ -155,6 +159,8 @@ public struct ChildSAStatus: Sendable, Hashable, Codable {
                 case "life-time": lifetimeSeconds = Int(text)
                 case "use-in": lastInSeconds = Int(text)
                 case "use-out": lastOutSeconds = Int(text)
+                case "spi-in": spiIn = UInt32(text, radix: 16)
+                case "spi-out": spiOut = UInt32(text, radix: 16)
                 default: continue
                 }
             case .list(let items) where key == "local-ts":

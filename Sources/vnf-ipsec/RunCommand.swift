@@ -48,7 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         let gateway = Gateway(config: loaded.config, backend: backend, options: options, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: gateway)]
         if let listen = loaded.config.metricsListen {
-            let endpoints = ObservationEndpoints(viciSocket: strongSwan.viciSocket) { (gateway.config, gateway.configurationStatus) }
+            let endpoints = ObservationEndpoints(viciSocket: strongSwan.viciSocket) { ObservationEndpoints.Observed(gateway) }
             services.append(.init(service: MetricsServer(listen: listen, endpoints: endpoints, logger: logger)))
         }
         let group = ServiceGroup(configuration: .init(

@@ -35,6 +35,15 @@ import Yams
         return ike
     }
 
+    /// The kernel as it would be with every guard of `config` installed, branch-a's VTI up and branch-b's
+    /// down.
+    static func kernel(of config: GatewayConfig) -> KernelSnapshot {
+        let guards = FailClosedGuards(config)
+        var vtis: [String: Bool] = [:]
+        for tunnel in config.tunnels { if let name = tunnel.vti?.interfaceName { vtis[name] = tunnel.name.hasSuffix("a") } }
+        return KernelSnapshot(guardPolicies: Set(guards.policies), guardRoutes: Set(guards.routes.map(\.destination)), vtis: vtis)
+    }
+
     /// One scrape: each metric name with the label names its series carry. Also checks /healthz and /readyz
     /// answer as docs/operations.md says for one of two tunnels up with IPSEC_READY_MINIMUM=1.
     static func scrape() throws -> [String: Set<String>] {
@@ -45,7 +54,12 @@ import Yams
         let der = try #require(Data(base64Encoded: base64), "openssl made no certificate: \(certificate.output)")
         let charon = try FakeCharon(sas: [("branch-a", fullSA())], certificates: [Array(der)])
         defer { charon.close() }
-        var gateway = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a"), TunnelConfig(name: "branch-b")])
+        var tunnels = [TunnelConfig(name: "branch-a"), TunnelConfig(name: "branch-b")]
+        for index in tunnels.indices {
+            tunnels[index].vti = VTISettings(key: UInt32(42 + index))
+            tunnels[index].remoteNets = [IPNetwork("10.\(index + 1).0.0/16")!]
+        }
+        var gateway = GatewayConfig(tunnels: tunnels)
         gateway.readyMinimum = 1
         var status = ConfigurationStatus(gateway)
         var probe = ProbeStatistics(target: "10.1.0.1:22")
@@ -56,9 +70,8 @@ import Yams
         let config = gateway, finalStatus = status
         // This host has no VTI: the kernel's part is given (guarded tunnels, a VTI up, one down).
         let endpoints = ObservationEndpoints(viciSocket: charon.path,
-                                             kernel: { config in (Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, true) }),
-                                                                  Dictionary(uniqueKeysWithValues: config.tunnels.map { ($0.name, $0.name.hasSuffix("a")) })) },
-                                             gateway: { (config, finalStatus) })
+                                             kernel: { _ in Self.kernel(of: config) },
+                                             gateway: { ObservationEndpoints.Observed(config: config, status: finalStatus) })
         let metrics = endpoints.respond(method: "GET", path: "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("vnf_ipsec_charon_up 1"), "the fake charon was not asked: \(metrics.body)")

@@ -38,11 +38,29 @@ struct GatewayRuntimeTests {
             record(.apply(added: change.added.map(\.name), changed: change.changed.map(\.new.name), removed: change.removed.map(\.name)))
         }
 
-        func tunnelStates() -> AsyncStream<[String: TunnelState]> {
+        func securityAssociations(refreshingEvery refresh: Duration) -> AsyncStream<SASnapshot> {
             AsyncStream { continuation in
-                for state in states { continuation.yield(["vnf-ipsec": state]) }
+                for state in states { continuation.yield(SASnapshot(sas: Self.sas(of: "vnf-ipsec", in: state), taken: .now)) }
                 continuation.finish()
             }
+        }
+
+        /// What charon lists for a connection in `state`.
+        static func sas(of connection: String, in state: TunnelState) -> [IKESAStatus] {
+            guard state != .down else { return [] }
+            var ike = VICIMessage()
+            ike.append("uniqueid", "1")
+            ike.append("state", "ESTABLISHED")
+            if state == .up {
+                var child = VICIMessage()
+                child.append("name", connection)
+                child.append("uniqueid", "1")
+                child.append("state", "INSTALLED")
+                var children = VICIMessage()
+                children.append("\(connection)-1", section: child)
+                ike.append("child-sas", section: children)
+            }
+            return [IKESAStatus(name: connection, ike)]
         }
 
         func waitForExit() async -> DaemonExit {

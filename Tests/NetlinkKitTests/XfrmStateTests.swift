@@ -14,6 +14,10 @@ import TestSupport
         withUnsafeBytes(of: spi.bigEndian) { for (index, byte) in $0.enumerated() { info[72 + index] = byte } }
         info[76] = 50
         for (index, byte) in source.enumerated() { info[80 + index] = byte }
+        // curlft: 1,500,000,000,001 bytes (over 32 bits), 1,000 packets, added and first used.
+        for (offset, value) in [(160, UInt64(1_500_000_000_001)), (168, 1_000), (176, 1_764_000_000), (184, 1_764_000_005)] {
+            withUnsafeBytes(of: value.littleEndian) { for (index, byte) in $0.enumerated() { info[offset + index] = byte } }
+        }
         info[208] = 7  // reqid
         info[212] = UInt8(family & 0xFF)
         if let mark { info += [12, 0, 21, 0] + RequestEncoding.le32(mark.0) + RequestEncoding.le32(mark.1) }
@@ -24,6 +28,7 @@ import TestSupport
         let state = try Xfrm.state(Self.newSA(source: [192, 0, 2, 1], destination: [192, 0, 2, 2], spi: 0xC0FFEE01, family: 2, mark: (42, 0xFFFF_FFFF)))
         #expect(state.description == "src 192.0.2.1 dst 192.0.2.2 esp spi 0xc0ffee01 mark 0x2a/0xffffffff")
         #expect(state.requestID == 7)
+        #expect(state.usage == XfrmState.Usage(bytes: 1_500_000_000_001, packets: 1_000, added: 1_764_000_000, firstUsed: 1_764_000_005))
         let v6 = try Xfrm.state(Self.newSA(source: IPAddress("2001:db8::1")!.bytes, destination: IPAddress("2001:db8::2")!.bytes,
                                            spi: 1, family: 10, mark: nil))
         #expect(v6.description == "src 2001:db8::1 dst 2001:db8::2 esp spi 0x1")

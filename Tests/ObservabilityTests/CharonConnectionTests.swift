@@ -17,7 +17,7 @@ import VICI
         let first = try CharonInstance(in: namespace, strongswanConf: stock, label: "reconnect")
         defer { first.stop() }
         let config = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a")])
-        let endpoints = ObservationEndpoints(viciSocket: first.viciSocket) { (config, nil) }
+        let endpoints = ObservationEndpoints(viciSocket: first.viciSocket) { ObservationEndpoints.Observed(config: config) }
         for path in ["/healthz", "/metrics", "/readyz", "/healthz", "/metrics"] {
             let answer = endpoints.respond(method: "GET", path: path)
             #expect(answer.status == (path == "/readyz" ? 503 : 200), "\(path): \(answer.body)")

@@ -7,6 +7,7 @@ import TestSupport
 import VICI
 import Prometheus
 import PropertyBased
+import Synchronization
 @testable import Observability
 
 /// The metrics text, judged by Prometheus' own tool: it must parse, and the only lint finding allowed is
@@ -158,7 +159,7 @@ import PropertyBased
 
     @Test func withoutCharonTheEndpointsSaySoAndStillServeMetrics() {
         let config = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a")])
-        let endpoints = ObservationEndpoints(viciSocket: "/nonexistent/charon.vici") { (config, nil) }
+        let endpoints = ObservationEndpoints(viciSocket: "/nonexistent/charon.vici") { ObservationEndpoints.Observed(config: config) }
         #expect(endpoints.respond(method: "GET", path: "/healthz").status == 503)
         let ready = endpoints.respond(method: "GET", path: "/readyz")
         #expect(ready.status == 503 && ready.body.contains("charon does not answer"))
@@ -167,6 +168,26 @@ import PropertyBased
         #expect(metrics.contentType.hasPrefix("text/plain; version=0.0.4"))
         #expect(endpoints.respond(method: "GET", path: "/").status == 404)
         #expect(endpoints.respond(method: "POST", path: "/metrics").status == 405)
+    }
+
+    /// The gateway's list answers without charon (none listens on the socket here): a scrape does not
+    /// wait for charon's list, and the durations are those of the moment of the scrape. A list gone stale is not trusted: charon is asked,
+    /// and here it does not answer.
+    @Test func theGatewaysListAnswersAndAStaleOneIsNotTrusted() throws {
+        let config = GatewayConfig(tunnels: [TunnelConfig(name: "branch-a")])
+        final class ListedAt: Sendable { let instant = Mutex(ContinuousClock.now - .seconds(2)) }
+        let listedAt = ListedAt()
+        let endpoints = ObservationEndpoints(viciSocket: "/nonexistent/charon.vici", kernel: { _ in KernelSnapshot() }) {
+            ObservationEndpoints.Observed(config: config, sas: SASnapshot(sas: [Self.sa], taken: listedAt.instant.withLock { $0 }))
+        }
+        let metrics = endpoints.respond(method: "GET", path: "/metrics").body
+        #expect(metrics.contains("vnf_ipsec_charon_up 1.0") && metrics.contains(#"vnf_ipsec_tunnel_up{tunnel="branch-a"} 1.0"#), "\(metrics)")
+        #expect(metrics.contains(#"strongswan_ike_established_seconds{ike_name="branch-a",ike_id="3"} 42.0"#), "40 s two seconds ago")
+        #expect(endpoints.respond(method: "GET", path: "/readyz").status == 200)
+
+        listedAt.instant.withLock { $0 = ContinuousClock.now - ObservationEndpoints.staleAfter - .seconds(1) }
+        #expect(endpoints.respond(method: "GET", path: "/metrics").body.contains("vnf_ipsec_charon_up 0.0"))
+        #expect(endpoints.respond(method: "GET", path: "/readyz").status == 503)
     }
 
     @Test func charonLinesBecomeJSONWithTheirTunnel() throws {

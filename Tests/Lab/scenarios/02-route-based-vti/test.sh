@@ -47,15 +47,17 @@ kernel_counters() {
         /lifetime current:/ { getline; b = $1; p = $2; sub(/\(bytes\),?/, "", b); sub(/\(packets\)/, "", p) }
         END { flush() }' | sort
 }
-# metric_counters: the same lines from /tmp/metrics.txt, one per CHILD_SA series (bytes and packets joined
+# metric_counters [FILE]: the same lines from /tmp/metrics.txt (or FILE), one per CHILD_SA series (bytes and packets joined
 # by their labels).
 metric_counters() {
     awk '/^strongswan_sa_(in|out)bound_(bytes|packets)\{/ {
             name = substr($0, 1, index($0, "{") - 1); labels = substr($0, index($0, "{"), index($0, "}") - index($0, "{") + 1)
             dir = (name ~ /inbound/) ? "in" : "out"; kind = (name ~ /bytes$/) ? "b" : "p"
             v[dir SUBSEP labels SUBSEP kind] = sprintf("%d", $NF); seen[dir SUBSEP labels] = 1 }
-         END { for (k in seen) { split(k, part, SUBSEP); print part[1], v[k SUBSEP "b"], v[k SUBSEP "p"] } }' /tmp/metrics.txt | sort
+         END { for (k in seen) { split(k, part, SUBSEP); print part[1], v[k SUBSEP "b"], v[k SUBSEP "p"] } }' "${1:-/tmp/metrics.txt}" | sort
 }
+# by_direction: "in BYTES PACKETS" and "out BYTES PACKETS", summed over the SAs of each direction.
+by_direction() { awk '$1 == "in" || $1 == "out" { b[$1] += $2; p[$1] += $3 } END { for (d in b) print d, b[d], p[d] }' | sort; }
 # The traffic above has ended: the kernel's counters must be still before they are compared.
 k1=$(kernel_counters); sleep 1; k2=$(kernel_counters)
 [ -n "$k2" ] && [ "$k1" = "$k2" ] && ok "kernel SA counters stable" || fail "kernel SA counters not stable: '$k1' then '$k2'"
@@ -84,6 +86,31 @@ grep -q '^vnf_ipsec_tunnel_guarded{tunnel="vnf-ipsec"} 1' /tmp/metrics.txt && gr
     && ip -n siteA route show type unreachable | grep -q "203.0.113.0/24 metric 4000000000" \
     && ok "vnf_ipsec_tunnel_guarded and _vti_up 1; the guard route is in the kernel" \
     || fail "guard/VTI series: $(grep '^vnf_ipsec_tunnel_\(guarded\|vti\)' /tmp/metrics.txt); $(ip -n siteA route show type unreachable)"
+# While traffic flows, each scrape's counters lie between the kernel's read just before and just after it:
+# they are read from the kernel at the scrape, not from charon's list (refreshed every 2 s, ~40 packets
+# behind at 20 packets a second — the counts of the list, not the kernel's, fell behind "before").
+ip netns exec hostA ping -q -i 0.05 -c 200 203.0.113.10 >/dev/null 2>&1 & flow=$!
+sleep 1
+bracketed=0
+for round in 1 2 3; do
+    before=$(kernel_counters | by_direction); http /metrics /tmp/metrics-flow.txt >/dev/null; after=$(kernel_counters | by_direction)
+    scraped=$(metric_counters /tmp/metrics-flow.txt | by_direction)
+    # Per direction: before <= scraped <= after, bytes and packets.
+    if { echo "$before" | sed 's/^/before /'; echo "$scraped" | sed 's/^/scraped /'; echo "$after" | sed 's/^/after /'; } | awk '
+        { b[$1, $2] = $3; p[$1, $2] = $4; seen[$2] = 1 }
+        END {
+            for (d in seen) { n++; if (!(b["before", d] <= b["scraped", d] && b["scraped", d] <= b["after", d] \
+                                        && p["before", d] <= p["scraped", d] && p["scraped", d] <= p["after", d] && b["scraped", d] != "")) bad = 1 }
+            exit bad || n != 2 }'; then
+        bracketed=$((bracketed + 1))
+    else
+        echo "round $round: before '$before' scraped '$scraped' after '$after'"
+    fi
+    sleep 0.3
+done
+kill $flow 2>/dev/null; wait $flow 2>/dev/null
+[ "$bracketed" = 3 ] && ok "counters at each scrape are the kernel's at that moment, with traffic flowing (3 of 3)" \
+    || fail "counters during traffic: $bracketed of 3 scrapes between the kernel's before and after"
 code=$(http /healthz /tmp/healthz.txt); [ "$code" = 200 ] && ok "/healthz 200: $(cat /tmp/healthz.txt)" || fail "/healthz $code: $(cat /tmp/healthz.txt)"
 code=$(http /readyz /tmp/readyz.txt); [ "$code" = 200 ] && ok "/readyz 200: $(head -1 /tmp/readyz.txt)" || fail "/readyz $code: $(cat /tmp/readyz.txt)"
 code=$(http /nothing-here /tmp/other.txt); [ "$code" = 404 ] && ok "/nothing-here 404" || fail "/nothing-here $code"
