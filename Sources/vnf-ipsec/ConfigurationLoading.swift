@@ -23,16 +23,39 @@ struct ConfigurationOptions: ParsableArguments {
 /// Reads the configuration for a command; on failure prints every problem to stderr and exits 2, before
 /// anything is started or changed.
 enum ConfigurationLoading {
-    static func load(_ options: ConfigurationOptions, purpose: GatewayConfig.Purpose = .tunnels) throws -> LoadedConfiguration {
+    /// The whole configuration, its certificates proven before anything starts.
+    static func load(_ options: ConfigurationOptions) throws -> LoadedConfiguration {
+        try reporting(options) { environment throws(ConfigurationErrors) in
+            try CertificateCheck.apply(to: try GatewayConfig.load(environment: environment, purpose: .tunnels))
+        }
+    }
+
+    /// `init`'s one reading (``GatewayConfig/loadForInit(environment:files:)``), reported like `load`'s;
+    /// `isComplete` says whether it had every tunnel setting, so the fail-closed guards may be installed.
+    /// A complete configuration's certificates are proven as `run` would; VTI settings alone have none.
+    static func loadForInit(_ options: ConfigurationOptions) throws -> (loaded: LoadedConfiguration, isComplete: Bool) {
+        var isComplete = false
+        let loaded = try reporting(options) { environment throws(ConfigurationErrors) in
+            let read = try GatewayConfig.loadForInit(environment: environment)
+            isComplete = read.isComplete
+            return read.isComplete ? try CertificateCheck.apply(to: read.loaded) : read.loaded
+        }
+        return (loaded, isComplete)
+    }
+
+    /// Runs `load` on the command's environment and prints its warnings; on failure prints every problem and
+    /// exits 2.
+    private static func reporting(
+        _ options: ConfigurationOptions, _ load: ([String: String]) throws(ConfigurationErrors) -> LoadedConfiguration
+    ) throws -> LoadedConfiguration {
+        let environment = options.environment
         do {
-            var loaded = try GatewayConfig.load(environment: options.environment, purpose: purpose)
-            // init builds VTIs only; everything else proves the certificates before anything starts.
-            if purpose == .tunnels { loaded = try CertificateCheck.apply(to: loaded) }
+            let loaded = try load(environment)
             warn(loaded.warnings, json: loaded.config.logFormat == .json)
             return loaded
         } catch {
             // The file may not have been read far enough to know its log_format: the variable decides.
-            let json = options.environment[ConfigVariable.logFormat.rawValue]?.lowercased() == "json"
+            let json = environment[ConfigVariable.logFormat.rawValue]?.lowercased() == "json"
             warn(error.warnings, json: json)
             if json {
                 for problem in error.problems { printError(line(level: "error", "\(problem)")) }

@@ -21,8 +21,7 @@ struct InitCommand: ParsableCommand {
         // Given the whole configuration (an init container usually shares the gateway's environment), init
         // also installs the fail-closed guards, policy-based gateways included; given only the VTI
         // settings, it makes the VTIs and leaves the guards to `run`.
-        let complete = (try? GatewayConfig.load(environment: configuration.environment, purpose: .tunnels)) != nil
-        let loaded = try ConfigurationLoading.load(configuration, purpose: complete ? .tunnels : .vtiOnly)
+        let (loaded, complete) = try ConfigurationLoading.loadForInit(configuration)
         let setups = loaded.config.tunnels.compactMap { tunnel in VTISetup(tunnel).map { (tunnel.name, $0) } }
         let guards = complete ? FailClosedGuards(loaded.config) : nil
         guard !setups.isEmpty || guards?.byTunnel.isEmpty == false else {

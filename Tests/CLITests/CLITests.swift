@@ -182,6 +182,29 @@ struct CLITests {
         #expect(!FileManager.default.fileExists(atPath: "/sys/class/net/vti7"))
     }
 
+    /// init reads its configuration once: it used to read it twice (first, silently, to learn whether it
+    /// had every setting), and a file that changed in between could make it decide on one text and act on
+    /// another. strace is the outside witness of how often the file is opened.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "needs strace (scripts/setup.sh)"))
+    func initReadsItsEnvironmentFileOnce() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var settings = Self.valid
+        settings["IPSEC_VTI_KEY"] = "7"
+        settings["IPSEC_VTI_STATICROUTES"] = "203.0.113.0/24"
+        let envFile = dir.appendingPathComponent("gateway.env").path
+        try settings.map { "\($0.key)=\($0.value)\n" }.sorted().joined().write(toFile: envFile, atomically: true, encoding: .utf8)
+        let trace = dir.appendingPathComponent("trace").path
+        let result = try Shell.run(["/usr/bin/strace", "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", trace,
+                                    GatewaySite.binary, "init", "--dry-run"], environment: ["ENVFILE": envFile], timeout: 20)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("link add vti7 type vti local 192.0.2.1 remote 192.0.2.2 key 7"), "\(result.stdout)")
+        // A guard is planned only from the whole configuration.
+        #expect(result.stdout.contains("route replace unreachable 203.0.113.0/24 metric 4000000000"), "\(result.stdout)")
+        let opens = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").filter { $0.contains("\"\(envFile)\"") }
+        #expect(opens.count == 1, "\(opens.joined(separator: "\n"))")
+    }
+
     /// A policy-based gateway's init container has no VTI to make, but its guards: the LAN is closed before
     /// `run` (and charon) start.
     @Test(.enabled(if: Privileges.canUseNamespaces, "needs root to create namespaces"))

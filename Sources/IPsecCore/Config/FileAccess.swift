@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How the configuration's files are read (ENVFILE, the configuration file, key files): the system's files
 /// by default, anything in tests. Reading files is all the model does outside itself.
@@ -41,6 +42,22 @@ public struct FileAccess: Sendable {
                 return FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) && !isFolder.boolValue
             }
         })
+
+    /// The same files, each read at most once: a later read of a path answers what the first one did (its
+    /// text or its error). Two loadings through it see the same files, even when one changes in between
+    /// or can be read only once (a pipe, such as bash's `ENVFILE=<(…)`).
+    public func readingEachFileOnce() -> FileAccess {
+        let read = self.read
+        let answers = Mutex<[String: Result<String, any Error>]>([:])
+        return FileAccess(read: { path in
+            if let answer = answers.withLock({ $0[path] }) { return try answer.get() }
+            // Read outside the lock: a slow file must not hold up another path. Two first reads of one
+            // path at once would both read; loading reads one file at a time.
+            let answer = Result { try read(path) }
+            answers.withLock { $0[path] = $0[path] ?? answer }
+            return try answer.get()
+        }, permissions: permissions, folderFiles: folderFiles)
+    }
 
     /// A read error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").
     static func reason(_ error: any Error) -> String {

@@ -50,6 +50,23 @@ extension GatewayConfig {
         return LoadedConfiguration(config: config, warnings: reader.warnings)
     }
 
+    /// What `init` reads: the whole gateway when the configuration has every tunnel setting (an init
+    /// container usually shares the gateway's environment), else only what the VTIs need (`.vtiOnly`).
+    /// Every file (ENVFILE, the configuration file, key files) is read once, so both readings see the
+    /// same text and a file that can be read only once works.
+    ///
+    /// - Returns: the configuration, and `isComplete`: whether it was read for `.tunnels` (so the
+    ///   fail-closed guards, which need every tunnel's subnets, can be derived from it).
+    /// - Throws: ``ConfigurationErrors`` of the `.vtiOnly` reading, when even the VTIs' settings are wrong;
+    ///   the incomplete `.tunnels` reading's problems are not reported (init was not given those settings).
+    public static func loadForInit(
+        environment: [String: String], files: FileAccess = .system
+    ) throws(ConfigurationErrors) -> (loaded: LoadedConfiguration, isComplete: Bool) {
+        let files = files.readingEachFileOnce()
+        if let loaded = try? load(environment: environment, purpose: .tunnels, files: files) { return (loaded, true) }
+        return (try load(environment: environment, purpose: .vtiOnly, files: files), false)
+    }
+
     /// The same rules for a gateway built in code as for one read from the environment or a file: throws
     /// every violation at once, each naming the variable (or tunnel) involved.
     public func validate() throws(ConfigurationErrors) {
