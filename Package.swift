@@ -101,7 +101,8 @@ let package = Package(
             linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
                                            "-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux]))]
         ),
-        // Shared by the test targets: namespaces, a real charon, running witnesses such as `ip -j`.
+        // Shared by the test targets: namespaces, a real charon, a scripted UNIX socket (a stand-in charon),
+        // running witnesses such as `ip -j`.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "NetlinkKitTests",
@@ -121,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VICITests",
-            dependencies: ["VICI", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["VICI", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "GatewayTests",

@@ -1,65 +1,30 @@
 import Foundation
+import TestSupport
 import VICI
 
 /// Just enough of charon's VICI socket for the Observability module's public endpoints: `version`, and
 /// `list-sas` streaming one `list-sa` event per IKE_SA, `list-certs` one `list-cert` per certificate (DER);
 /// each connection on a thread of its own.
-final class FakeCharon: @unchecked Sendable {
-    let path = NSTemporaryDirectory() + "docs-charon-\(getpid())-\(UInt32.random(in: 0 ... .max)).vici"
-    private let listener: Int32
-    private let sas: [(name: String, section: VICIMessage)]
-    private let certificates: [[UInt8]]
+final class FakeCharon: Sendable {
+    private let server: UnixSocketServer
+    var path: String { server.path }
 
     init(sas: [(name: String, section: VICIMessage)], certificates: [[UInt8]] = []) throws {
-        self.sas = sas
-        self.certificates = certificates
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        listener = fd
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        server = try UnixSocketServer(named: "docs-charon") { client in
+            Self.serve(client, sas: sas, certificates: certificates)
         }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 4) == 0 else { throw POSIXError(.EADDRINUSE) }
-        Thread { [self] in
-            while true {
-                let client = accept(listener, nil, nil)
-                guard client >= 0 else { return }
-                Thread { [self] in
-                    serve(client)
-                    Glibc.close(client)
-                }.start()
-            }
-        }.start()
     }
 
-    func close() {
-        shutdown(listener, Int32(SHUT_RDWR))
-        Glibc.close(listener)
-        unlink(path)
-    }
+    func close() { server.close() }
 
-    private func serve(_ client: Int32) {
-        func read(_ count: Int) -> [UInt8]? {
-            var buffer = [UInt8](repeating: 0, count: count), have = 0
-            while have < count {
-                let n = buffer[have...].withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-                guard n > 0 else { return nil }
-                have += n
-            }
-            return buffer
-        }
+    private static func serve(_ client: UnixSocketServer.Connection, sas: [(name: String, section: VICIMessage)], certificates: [[UInt8]]) {
         func write(_ packet: VICIPacket) {
             guard let bytes = try? packet.framed() else { return }
-            _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            client.write(bytes)
         }
-        while let header = read(4) {
+        while let header = client.read(exactly: 4) {
             let length = Int(header[0]) << 24 | Int(header[1]) << 16 | Int(header[2]) << 8 | Int(header[3])
-            guard let body = read(length), let packet = try? VICIPacket.decode(body[...]) else { return }
+            guard let body = client.read(exactly: length), let packet = try? VICIPacket.decode(body[...]) else { return }
             switch (packet.kind, packet.name) {
             case (.eventRegister, _), (.eventUnregister, _):
                 write(VICIPacket(kind: .eventConfirm))

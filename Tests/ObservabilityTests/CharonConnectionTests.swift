@@ -40,22 +40,11 @@ import VICI
         #expect(endpoints.respond(method: "GET", path: "/metrics").body.contains("vnf_ipsec_charon_up 0.0"))
     }
 
-    /// A socket that accepts connections (the kernel's backlog does) and never answers.
+    /// A socket that accepts connections and never answers.
     @Test func aCharonThatDoesNotAnswerCostsTheTimeoutOnly() throws {
-        let path = NSTemporaryDirectory() + "silent-charon-\(getpid()).vici"
-        unlink(path)
-        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener); unlink(path) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        try #require(bound == 0 && listen(listener, 8) == 0)
-        let charon = CharonConnection(socketPath: path, timeout: .milliseconds(300))
+        let silent = try UnixSocketServer(named: "silent-charon") { _ in }
+        defer { silent.close() }
+        let charon = CharonConnection(socketPath: silent.path, timeout: .milliseconds(300))
         for _ in 0..<2 {
             let start = ContinuousClock.now
             #expect(throws: VICIError.self) { try charon.withSession { session throws(VICIError) in try session.client.version() } }

@@ -1,55 +1,12 @@
 import Foundation
 import Synchronization
 import Testing
+import TestSupport
 @testable import VICI
 
 /// How packets are cut from what the socket delivers: many packets in one read, a packet in many reads, a
 /// packet larger than the buffer, a receive that times out in the middle of a packet, and `interrupt()`.
 @Suite struct VICIReceiveTests {
-    /// A UNIX socket standing in for charon: accepts one client and runs `script` with its descriptor, then
-    /// waits until the client hangs up (so the client's own writes never fail) and closes.
-    final class ScriptedPeer: @unchecked Sendable {
-        let path = NSTemporaryDirectory() + "scripted-\(getpid())-\(UInt32.random(in: 0 ... .max)).vici"
-        private let listener: Int32
-
-        init(_ script: @escaping @Sendable (Int32) -> Void) throws {
-            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            listener = fd
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            let bytes = Array(path.utf8)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in bytes.enumerated() { raw[index] = byte }
-            }
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
-            guard bound == 0, listen(fd, 1) == 0 else { throw POSIXError(.EADDRINUSE) }
-            Thread {
-                let client = accept(fd, nil, nil)
-                guard client >= 0 else { return }
-                script(client)
-                var sink = [UInt8](repeating: 0, count: 4096)
-                while recv(client, &sink, sink.count, 0) > 0 {}
-                Glibc.close(client)
-            }.start()
-        }
-
-        func close() {
-            Glibc.close(listener)
-            unlink(path)
-        }
-
-        static func write(_ bytes: [UInt8], to fd: Int32) {
-            var sent = 0
-            while sent < bytes.count {
-                let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                guard n > 0 else { return }
-                sent += n
-            }
-        }
-    }
-
     /// A value shared with a thread the test starts.
     final class Shared<Value: Sendable>: Sendable {
         private let value: Mutex<Value>
@@ -90,7 +47,7 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func manyPacketsWrittenAtOnceAreEachReceived() throws {
         let answer = try Self.listSAsAnswer(count: 300)
-        let peer = try ScriptedPeer { ScriptedPeer.write(answer, to: $0) }
+        let peer = try UnixSocketServer(named: "scripted") { $0.write(answer) }
         defer { peer.close() }
         let connection = try VICIConnection(socketPath: peer.path, timeout: .seconds(10))
         let (events, _) = try connection.stream("list-sas", event: "list-sa")
@@ -100,12 +57,12 @@ import Testing
     @Test(.timeLimit(.minutes(1)))
     func packetsArrivingInPiecesAreReassembled() throws {
         let answer = try Self.listSAsAnswer(count: 100)
-        let peer = try ScriptedPeer { client in
+        let peer = try UnixSocketServer(named: "scripted") { client in
             var generator = SystemRandomNumberGenerator()
             var offset = 0
             while offset < answer.count {
                 let piece = min(answer.count - offset, Int.random(in: 1 ... 3000, using: &generator))
-                ScriptedPeer.write(Array(answer[offset ..< offset + piece]), to: client)
+                client.write(Array(answer[offset ..< offset + piece]))
                 offset += piece
                 if Bool.random(using: &generator) { usleep(200) }  // let the client drain the socket now and then
             }
@@ -123,10 +80,10 @@ import Testing
     func aReceiveTimingOutMidPacketKeepsWhatArrived() throws {
         let first = try Self.event(1, padding: 500), second = try Self.event(2, padding: 20)
         let released = Shared(false)
-        let peer = try ScriptedPeer { client in
-            ScriptedPeer.write(Array(first[..<200]), to: client)
+        let peer = try UnixSocketServer(named: "scripted") { client in
+            client.write(Array(first[..<200]))
             while !released.get() { usleep(10_000) }
-            ScriptedPeer.write(Array(first[200...]) + second, to: client)
+            client.write(Array(first[200...]) + second)
         }
         defer { peer.close() }
         let connection = try VICIConnection(socketPath: peer.path, timeout: .milliseconds(300))
@@ -147,7 +104,7 @@ import Testing
 
     @Test(.timeLimit(.minutes(1)))
     func interruptEndsAReceiveThatWaitsForever() throws {
-        let peer = try ScriptedPeer { _ in }  // says nothing
+        let peer = try UnixSocketServer(named: "scripted") { _ in }  // says nothing
         defer { peer.close() }
         let connection = try VICIConnection(socketPath: peer.path, timeout: .zero)
         let outcome = Shared<VICIError?>(nil)
