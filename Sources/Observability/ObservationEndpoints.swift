@@ -119,7 +119,7 @@ public struct ObservationEndpoints: Sendable {
         return snapshot
     }
 
-    /// The text of one scrape: a series exists exactly while its SA does (nothing is kept between scrapes).
+    /// The text of one scrape: a series exists exactly while its SA is in the list (no registry is kept).
     static func metricsText(_ snapshot: GatewayMetrics.Snapshot) -> String {
         var text = PrometheusText(reservingCapacity: 4096 + 1024 * (snapshot.sas?.count ?? 0) + 128 * snapshot.configured.count)
         StrongSwanMetrics.write(snapshot.sas ?? [], into: &text)
