@@ -40,7 +40,9 @@ let package = Package(
         .target(name: "NetlinkKit", dependencies: ["CLibmnl", "IPAddresses", .product(name: "SystemPackage", package: "swift-system")]),
         // The pure library: the typed gateway model and its rules (from the environment or a YAML file),
         // the backend protocol, strongSwan's rendering. No processes, no sockets, no netlink.
-        .target(name: "IPsecCore", dependencies: ["IPAddresses", .product(name: "Yams", package: "Yams")]),
+        // Files are read through swift-system's descriptors (any readable file, a pipe too).
+        .target(name: "IPsecCore", dependencies: ["IPAddresses", .product(name: "Yams", package: "Yams"),
+                                                  .product(name: "SystemPackage", package: "swift-system")]),
         // X.509 authentication checked before anything starts: the certificate files a tunnel names parsed,
         // matched with their key, chained to their CA and dated (swift-certificates); the local identity
         // taken from the certificate. Pure like IPsecCore: no processes, no sockets.

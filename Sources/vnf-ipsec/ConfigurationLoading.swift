@@ -24,9 +24,9 @@ struct ConfigurationOptions: ParsableArguments {
 /// anything is started or changed.
 enum ConfigurationLoading {
     /// The whole configuration, its certificates proven before anything starts.
-    static func load(_ options: ConfigurationOptions) throws -> LoadedConfiguration {
+    static func load(_ options: ConfigurationOptions, files: FileAccess = .system) throws -> LoadedConfiguration {
         try reporting(options) { environment throws(ConfigurationErrors) in
-            try CertificateCheck.apply(to: try GatewayConfig.load(environment: environment, purpose: .tunnels))
+            try CertificateCheck.apply(to: try GatewayConfig.load(environment: environment, purpose: .tunnels, files: files))
         }
     }
 

@@ -28,20 +28,22 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         // A reader of our stdout that went away must not take the tunnel down: writes fail instead.
         signal(SIGPIPE, SIG_IGN)
-        let loaded = try ConfigurationLoading.load(configuration)
+        // A pipe or FIFO (ENVFILE=<(…), a secret written into a FIFO) can be read once: a reload reuses
+        // what it held at start instead of waiting for a writer that is gone. Files are read again.
+        let files = FileAccess.system.readingEachFileOnce(where: FileAccess.isStream(atPath:))
+        let loaded = try ConfigurationLoading.load(configuration, files: files)
         let logger = Log.bootstrap(debug: loaded.config.debug, format: loaded.config.logFormat)
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI
         options.statusFile = runtimeDirectory + "/" + StatusCommand.statusFileName
         let environment = configuration.environment
+        for path in Self.configurationFiles(loaded.config, environment: environment) where FileAccess.isStream(atPath: path) {
+            logger.warning("\(path) is a pipe or device, not a stored file: it was read once; a reload (SIGHUP) reuses what it held then, and it is not watched for changes")
+        }
         options.reloading = ConfigurationReloading(
-            load: { try CertificateCheck.apply(to: GatewayConfig.load(environment: environment)) },
-            watchedFiles: { config in
-                var files: [String] = []
-                if case .file(let path) = config.source { files.append(path) }
-                if let envFile = environment[ConfigVariable.envFile.rawValue], !envFile.isEmpty { files.append(envFile) }
-                return files + config.tunnels.compactMap(\.pskFile) + config.tunnels.flatMap { $0.certificates?.paths ?? [] }
-            })
+            load: { try CertificateCheck.apply(to: GatewayConfig.load(environment: environment, files: files)) },
+            // A stream is not watched: it has no contents to compare, and opening a FIFO waits for a writer.
+            watchedFiles: { config in Self.configurationFiles(config, environment: environment).filter { !FileAccess.isStream(atPath: $0) } })
         var strongSwan = StrongSwanGatewayBackend.Options()
         strongSwan.runtimeDirectory = runtimeDirectory
         let backend = StrongSwanGatewayBackend(options: strongSwan, logger: logger, output: Log.charonOutput(loaded.config.logFormat))
@@ -69,5 +71,13 @@ struct RunCommand: AsyncParsableCommand {
             logger.critical("\(error)")
             throw ExitCode.failure
         }
+    }
+
+    /// The files the configuration was read from: the configuration file, ENVFILE, key files.
+    static func configurationFiles(_ config: GatewayConfig, environment: [String: String]) -> [String] {
+        var files: [String] = []
+        if case .file(let path) = config.source { files.append(path) }
+        if let envFile = environment[ConfigVariable.envFile.rawValue], !envFile.isEmpty { files.append(envFile) }
+        return files + config.tunnels.compactMap(\.pskFile) + config.tunnels.flatMap { $0.certificates?.paths ?? [] }
     }
 }

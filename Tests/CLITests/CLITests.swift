@@ -82,6 +82,34 @@ struct CLITests {
         #expect(result.stderr.split(separator: "\n").count == 2, "only the file's problem: \(result.stderr)")
     }
 
+    /// bash's `ENVFILE=<(printf …)`, or a secret a process writes into a FIFO: read as upstream's
+    /// `source $ENVFILE` read it.
+    @Test func checkReadsAnEnvFileThatIsAFIFO() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let text = Self.valid.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        let feed = try FIFOFeed(path: dir.appendingPathComponent("site.env").path, text: text)
+        let result = try vnf(["check"], ["ENVFILE": feed.path])
+        #expect(feed.wait() == text.utf8.count, "the binary did not read the FIFO to its end")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.stdout.contains("configuration is valid"))
+        #expect(result.stdout.contains("local subnets      198.51.100.0/24"))
+        #expect(result.stdout.contains("pre-shared key     <redacted 26 bytes>"))
+        #expect(!result.output.contains(Self.psk))
+    }
+
+    /// The system's reason, never "permission denied" for a file that is merely not a regular one.
+    @Test(arguments: [("/dev/zero", "too large"), ("", "is a directory"), ("missing.env", "no such file or directory")])
+    func anEnvFileThatCannotBeReadSaysWhy(name: String, reason: String) throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = name.hasPrefix("/") ? name : dir.appendingPathComponent(name).path
+        let result = try vnf(["check"], ["ENVFILE": path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains(#"ENVFILE="\#(path)": cannot be read (\#(reason)); mount the file or unset ENVFILE"#), "\(result.stderr)")
+        #expect(!result.stderr.contains("permission denied"), "\(result.stderr)")
+    }
+
     @Test func theEnvFileWinsOverTheProcessEnvironment() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

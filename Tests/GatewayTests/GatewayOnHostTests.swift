@@ -142,6 +142,27 @@ struct GatewayOnHostTests {
         #expect(GatewaySite.wait(seconds: 10) { site.survivingCharons().isEmpty }, "\(site.survivingCharons())")
     }
 
+    /// ENVFILE a FIFO (bash's `<(…)`, a secret written into a FIFO): read once at start, said so, not
+    /// watched, and a reload reuses what it held instead of waiting for a writer that is gone.
+    @Test func anEnvFileThatIsAFIFOIsReadOnceAndAReloadReusesIt() throws {
+        let folder = NSTemporaryDirectory() + "vnf-fifo-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let settings = Self.environment(local: "192.0.2.1", remote: "192.0.2.2", localNet: "198.51.100.0/24", remoteNet: "203.0.113.0/24", wan: "lo")
+        let text = settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()
+        let feed = try FIFOFeed(path: folder + "/site.env", text: text)
+        let a = try NetworkNamespace("gwf")
+        defer { a.delete() }
+        let site = try GatewaySite(in: a, environment: ["ENVFILE": feed.path])
+        defer { _ = site.terminate() }
+        #expect(feed.wait() == text.utf8.count)
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("connection loaded") }, "\(site.log.suffix(800))")
+        #expect(site.log.contains("\(feed.path) is a pipe or device, not a stored file"), "\(site.log.suffix(800))")
+        kill(site.pid, SIGHUP)
+        #expect(GatewaySite.wait(seconds: 10) { site.log.contains("reload (SIGHUP): no tunnel changed") }, "\(site.log.suffix(800))")
+        #expect(site.isRunning)
+    }
+
     @Test func anInterfaceThatDoesNotExistIsNamedAtStart() throws {
         let (a, site) = try Self.loneSite("gwn", wan: "lo,wan7")
         defer { _ = site.terminate(); a.delete() }

@@ -19,16 +19,17 @@ public struct FileAccess: Sendable {
         self.folderFiles = folderFiles
     }
 
-    /// Files larger than this are not configuration: refused before they are read whole.
+    /// Files larger than this are not configuration: refused as soon as more was read (a pipe has no size
+    /// to check beforehand), never read whole.
     public static let maximumBytes = 16 << 20
 
+    /// The system's files. A file is read through its descriptor until its end, so any readable file works:
+    /// a regular file, a Kubernetes Secret's symlink, and also a pipe or FIFO (bash's `ENVFILE=<(…)`, a
+    /// secret a process writes into a FIFO), whose opening waits for its writer as upstream's
+    /// `source $ENVFILE` did, and which gives its text only once (see ``readingEachFileOnce(where:)``).
+    /// `read` throws ``ReadError``.
     public static let system = FileAccess(
-        read: { path in
-            if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumBytes {
-                throw CocoaError(.fileReadTooLarge)
-            }
-            return try String(contentsOfFile: path, encoding: .utf8)
-        },
+        read: { path in try FileContents.read(path, limit: maximumBytes) },
         permissions: { path in
             // Of the file itself after following links: Kubernetes mounts a Secret's keys as symlinks.
             ((try? FileManager.default.attributesOfItem(atPath: path))?[.posixPermissions] as? NSNumber).map { UInt16(truncating: $0) }
@@ -46,10 +47,14 @@ public struct FileAccess: Sendable {
     /// The same files, each read at most once: a later read of a path answers what the first one did (its
     /// text or its error). Two loadings through it see the same files, even when one changes in between
     /// or can be read only once (a pipe, such as bash's `ENVFILE=<(…)`).
-    public func readingEachFileOnce() -> FileAccess {
+    ///
+    /// - Parameter readOnce: which paths are read once; the others are read each time (`run` keeps only
+    ///   streams, ``isStream(atPath:)``, so a reload still sees its edited files).
+    public func readingEachFileOnce(where readOnce: @escaping @Sendable (String) -> Bool = { _ in true }) -> FileAccess {
         let read = self.read
         let answers = Mutex<[String: Result<String, any Error>]>([:])
         return FileAccess(read: { path in
+            guard readOnce(path) else { return try read(path) }
             if let answer = answers.withLock({ $0[path] }) { return try answer.get() }
             // Read outside the lock: a slow file must not hold up another path. Two first reads of one
             // path at once would both read; loading reads one file at a time.
@@ -59,8 +64,19 @@ public struct FileAccess: Sendable {
         }, permissions: permissions, folderFiles: folderFiles)
     }
 
+    /// Whether `path` (links followed) is a stream rather than a stored file: a pipe (bash's `<(…)`), a
+    /// FIFO, a socket or a character device. What a stream gives can be read once: reading it again waits
+    /// for another writer or gives something else, and it has no contents to compare. False when the
+    /// path cannot be looked at (a missing file is not a stream).
+    public static func isStream(atPath path: String) -> Bool {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return false }
+        return [S_IFIFO, S_IFSOCK, S_IFCHR].contains(status.st_mode & S_IFMT)
+    }
+
     /// A read error in words, without Foundation's domain and code ("NSCocoaErrorDomain Code=257").
     static func reason(_ error: any Error) -> String {
+        if let error = error as? ReadError { return error.description }
         guard let error = error as? CocoaError else { return "\(error)" }
         switch error.code {
         case .fileReadNoSuchFile, .fileNoSuchFile: return "no such file"

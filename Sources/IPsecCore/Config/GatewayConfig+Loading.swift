@@ -17,11 +17,13 @@ extension GatewayConfig {
     /// - Parameters:
     ///   - environment: the process environment (passed in, so the function is pure and testable).
     ///   - purpose: `.tunnels` for `run`/`check`/`render`; `.vtiOnly` for `init`.
-    ///   - files: reads ENVFILE, the configuration file and key files; injected for tests.
+    ///   - files: reads ENVFILE, the configuration file and key files; injected for tests. Each path is read
+    ///     once, even when named twice (two tunnels' `psk_file`), so a pipe or FIFO is not read again.
     /// - Throws: ``ConfigurationErrors`` listing every problem, each naming its variable (or file key and tunnel).
     public static func load(
         environment: [String: String], purpose: Purpose = .tunnels, files: FileAccess = .system
     ) throws(ConfigurationErrors) -> LoadedConfiguration {
+        let files = files.readingEachFileOnce()
         if let path = environment[ConfigVariable.configFile.rawValue]?.trimmingSpaces, !path.isEmpty {
             return try ConfigurationFile.load(path: path, environment: environment, purpose: purpose, files: files)
         }
