@@ -74,6 +74,11 @@ import Yams
         }
         #expect(instructions.filter { $0.hasPrefix("FROM ") }.count >= 2, "multi-stage build")
         #expect(dockerfile.contains("--static-swift-stdlib"))
+        // The shipped binary is built in three places; its flags must agree (the benchmarks measure what ships).
+        let shipped = "swift build -c release --product vnf-ipsec --static-swift-stdlib -Xswiftc -Osize"
+        for file in ["Docker/Dockerfile", "scripts/image.sh", "Benchmarks/run.sh"] {
+            #expect(try Self.read(file).contains(shipped), "\(file) does not build the shipped binary with `\(shipped)`")
+        }
         #expect(dockerfile.contains("COPY Docker/runtime-packages.txt"), "the runtime installs the pinned package file")
         #expect(!dockerfile.contains("iproute2"), "no iproute2 at run time")
         let commands = try Self.subcommands()
