@@ -16,8 +16,14 @@ struct ConfigurationFailureTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let fakeCharon = folder + "/charon"
-        try "#!/bin/sh\necho \"$$\" > \(folder)/pid\nexec sleep 60\n".write(toFile: fakeCharon, atomically: true, encoding: .utf8)
-        chmod(fakeCharon, 0o755)
+        // Written through a descriptor no other test's child can inherit: a process spawned by a test running
+        // beside this one while the script was open for writing would keep it open, and executing the
+        // script would then fail with ETXTBSY (the likely cause of one "charon exited during start-up" in a
+        // full run, not reproduced alone).
+        let script = Array("#!/bin/sh\necho \"$$\" > \(folder)/pid\nexec sleep 60\n".utf8)
+        let descriptor = open(fakeCharon, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+        try #require(descriptor >= 0 && script.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) } == script.count)
+        close(descriptor)
         var options = StrongSwanGatewayBackend.Options()
         options.charonPath = fakeCharon
         options.runtimeDirectory = folder + "/run"
