@@ -9,8 +9,8 @@ root=$(cd "$here/.." && pwd)
 cd "$root"
 echo "machine: $(nproc) cores, $(uname -r), $(date -u +%F)"
 swift build -c release --product vnf-ipsec 2>&1 | tail -1
-# The image's binary: Swift runtime and Foundation linked statically, optimised for size (Docker/Dockerfile).
-swift build -c release --product vnf-ipsec --static-swift-stdlib -Xswiftc -Osize --scratch-path .build-static 2>&1 | tail -1
+# The image's binary, built as the image builds it.
+bash scripts/build-static.sh "$root/.build-static" >/dev/null
 (cd "$here" && swift build -c release --product route-bench 2>&1 | tail -1)
 "$here/.build/release/route-bench"
 python3 "$here/startup.py" "$root/.build/release/vnf-ipsec"

@@ -8,11 +8,9 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
 image=${IMAGE:-localhost/vnf-ipsec:latest}
 bash scripts/base-image.sh
-# The same flags as the Dockerfile's binary-from-source stage (stripped: 85 -> 62 MB; -Osize: see the
-# Dockerfile); how it is linked (lld, packed relocations, no exported symbols) is in Package.swift, so both
-# stages get it.
-swift build -c release --product vnf-ipsec --static-swift-stdlib -Xswiftc -Osize --scratch-path .build-static 2>&1 | tail -1
-install -s -D -m 0755 .build-static/release/vnf-ipsec .build-image/vnf-ipsec
+# The same build as the Dockerfile's binary-from-source stage (scripts/build-static.sh), stripped as there.
+binary=$(bash scripts/build-static.sh "$here/.build-static")
+install -s -D -m 0755 "$binary" .build-image/vnf-ipsec
 # runc, not crun (crun refuses this host's hybrid cgroups); ulimits within the hard limits here.
 # --format docker: the OCI image format has no HEALTHCHECK, podman drops it there.
 podman --runtime runc build --format docker --network host --pull=never \

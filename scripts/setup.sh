@@ -11,8 +11,9 @@ runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print
 # certificate tests (host and lab 19); podman, runc, catatonit (kube
 # play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests;
 # prometheus (the server and promtool) and curl: the metrics tests, as real consumers; bird2: the BGP lab
-# scenario and the BGP sidecar's configuration check.
-build_and_lab="libmnl-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
+# scenario and the BGP sidecar's configuration check; libstdc++-12-dev (the Swift toolchain's own need too):
+# its archive is linked into the shipped binary (scripts/build-static.sh).
+build_and_lab="libmnl-dev libstdc++-12-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
   podman runc catatonit debootstrap python3-venv prometheus curl bird2"
 
 missing=()
