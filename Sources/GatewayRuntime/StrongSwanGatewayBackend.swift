@@ -303,11 +303,16 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
                     var seen: [UpdownEvent] = []
                     if !first {
                         events.connection.setTimeout(refresh)
+                        var listBy: ContinuousClock.Instant?
                         while true {
                             switch Result(catching: { () throws(VICIError) in try events.connection.receive() }) {
                             case .success(let packet):
                                 if let event = UpdownEvent(packet) { seen.append(event) }
-                                // Whatever else is already on its way belongs to the same list.
+                                // Whatever else is already on its way belongs to the same list — but a steady
+                                // stream of events must not hold the list back for more than 100 ms.
+                                let now = ContinuousClock.now
+                                listBy = listBy ?? now + .milliseconds(100)
+                                guard let listBy, now < listBy else { break }
                                 events.connection.setTimeout(.milliseconds(1))
                                 continue
                             case .failure(.io(let what)) where !what.contains("in time"): return  // charon went away
