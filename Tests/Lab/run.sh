@@ -39,7 +39,8 @@ order=("${shared[@]}" "${alone[@]}")
 
 # Each scenario's block and exit status go to files here, so blocks finishing together never interleave.
 reports=$(mktemp -d)
-trap 'for p in "$reports"/*.pid; do [ -s "$p" ] && kill -TERM "$(cat "$p")" 2>/dev/null; done; exit 130' INT TERM
+# Interrupted: the runners, then their guests (timeout passes the signal on to linux.uml).
+trap 'kill $(jobs -p) 2>/dev/null; for p in "$reports"/*.pid; do [ -s "$p" ] && kill -TERM "$(cat "$p")" 2>/dev/null; done; exit 130' INT TERM
 trap 'rm -rf "$reports"' EXIT
 
 # run_guest N DIR: scenario DIR in its own guest; writes $reports/N (its block), then $reports/N.rc.
@@ -57,9 +58,10 @@ run_guest() {
       BENCH_VTI_MTU="${BENCH_VTI_MTU:-}" con=null con0=fd:0,fd:1 quiet < /dev/null > "$results/console.log" 2>&1 &
   echo $! > "$reports/$n.pid"
   wait $!
-  read -r rc seconds < "$results/verdict" 2>/dev/null || { rc=99; seconds="?"; }
+  rm -f "$reports/$n.pid"
+  { read -r rc seconds < "$results/verdict"; } 2>/dev/null || { rc=99; seconds="?"; }
   if [ "$rc" = 0 ]; then
-    echo "PASS $scenario (${seconds%.*}s in the guest, $(( $(date +%s) - start ))s in all)"
+    echo "PASS $scenario ($(printf %.0f "$seconds")s in the guest, $(( $(date +%s) - start ))s in all)"
   else
     echo "FAIL $scenario (exit $rc)"
     cat "$results/output.log" 2>/dev/null || tail -50 "$results/console.log"
@@ -81,7 +83,7 @@ print_finished() {
 started=0
 wait_below() {
   while [ $(( started - $(find "$reports" -name '*.rc' | wc -l) )) -ge "$1" ]; do
-    wait -n 2>/dev/null || sleep 1
+    wait -n 2>/dev/null; [ $? = 127 ] && break   # no runner left: one died before its verdict
     print_finished
   done
   print_finished
@@ -94,6 +96,10 @@ for n in "${!order[@]}"; do
 done
 wait_below 1
 wait
+for n in "${!order[@]}"; do   # a runner killed before its verdict still counts, as a failure
+  [ -f "$reports/$n.rc" ] || { echo "FAIL $(basename "${order[$n]}") (no verdict: its runner was killed)" > "$reports/$n"; echo 98 > "$reports/$n.rc"; }
+done
+print_finished
 echo "lab: ${#order[@]} scenarios in $(( $(date +%s) - lab_start ))s (${#shared[@]} up to $lanes at a time, ${#alone[@]} alone)"
 echo "lab: ${passed} passed, ${failed} failed"
 echo "${passed} passed, ${failed} failed"
