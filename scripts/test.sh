@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, builds, runs the Swift tests (unit, golden, strongSwan
 # acceptance, netlink in namespaces, gateways on the host; NetlinkKit's again under AddressSanitizer), the
-# user-mode-Linux lab, and the image tests
+# user-mode-Linux lab (two guests at a time, the timing-sensitive scenarios alone), and the image tests
 # (set-up on a fresh Debian container, the container image under podman). Non-zero on failure.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

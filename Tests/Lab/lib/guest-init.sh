@@ -6,9 +6,9 @@
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sys /sys
 # The checkout may live under /tmp (CI clones), which gets a tmpfs below: reach it through its own hostfs
-# mount on a folder no site covers.
+# mount on a folder no site covers. Read-only, as / is: guests running side by side share the checkout.
 for dir in /mnt /srv /opt; do
-    if [ -d "$dir" ] && mount -t hostfs none "$dir" -o "$LAB_ROOT" 2>/dev/null; then LAB_ROOT=$dir; break; fi
+    if [ -d "$dir" ] && mount -r -t hostfs none "$dir" -o "$LAB_ROOT" 2>/dev/null; then LAB_ROOT=$dir; break; fi
 done
 export LAB_ROOT
 for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs $d; done
