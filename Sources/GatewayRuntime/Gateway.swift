@@ -22,6 +22,11 @@ public final class Gateway: Service, Sendable {
         public var reloading: ConfigurationReloading?
         /// Where `run` records the configuration it runs and how the last reload went (for `status`).
         public var statusFile: String?
+        /// Keep the daemon's SA list (``Gateway/securityAssociations``) for a reader such as the metrics
+        /// endpoints. Off: the daemon is listed only when the gateway itself follows its tunnels' state
+        /// (main-table routes, VTIs), so a gateway nobody observes costs the daemon nothing every
+        /// ``Gateway/saRefreshInterval``.
+        public var keepsSecurityAssociations = false
         public init() {}
     }
 
@@ -154,9 +159,11 @@ public final class Gateway: Service, Sendable {
                 // Ends with the shutdown request, or with a CancellationError when run() ends first.
                 (try? await gracefulShutdown()) != nil ? .shutdownRequested : .finished
             }
-            group.addTask { [self] in
-                await followTunnelState()
-                return .finished
+            if options.keepsSecurityAssociations || Self.followsTunnelState(config) {
+                group.addTask { [self] in
+                    await keepSecurityAssociations()
+                    return .finished
+                }
             }
             var stopping = false
             var refusal: String?
@@ -279,15 +286,21 @@ public final class Gateway: Service, Sendable {
 
     // MARK: following each tunnel's state
 
-    /// Keeps the daemon's SAs for the readers (``securityAssociations``), and the kernel in step with each
-    /// tunnel's CHILD_SA: its main-table routes (SET_ROUTE_DEFAULT_TABLE) and its VTI (up exactly while a
-    /// CHILD_SA is installed); starts again a route-based tunnel that lost every SA (its traffic cannot:
-    /// the VTI is down).
-    private func followTunnelState() async {
+    /// Whether the gateway keeps the kernel in step with each tunnel's SAs. What decides it cannot change
+    /// on a reload (it needs a restart), so the configuration `run()` starts with decides.
+    static func followsTunnelState(_ config: GatewayConfig) -> Bool {
+        config.setRouteDefaultTable || (config.vtiFollowsSA && config.isRouteBased && !config.isManual)
+    }
+
+    /// Keeps the daemon's SAs for the readers (``securityAssociations``) and, when the gateway follows its
+    /// tunnels' state, the kernel in step with each tunnel's CHILD_SA: its main-table routes
+    /// (SET_ROUTE_DEFAULT_TABLE) and its VTI (up exactly while a CHILD_SA is installed); starts again a
+    /// route-based tunnel that lost every SA (its traffic cannot: the VTI is down).
+    private func keepSecurityAssociations() async {
         for await snapshot in backend.securityAssociations(refreshingEvery: Self.saRefreshInterval) {
             state.withLock { $0.sas = snapshot }
             let config = self.config
-            guard config.setRouteDefaultTable || (config.vtiFollowsSA && config.isRouteBased && !config.isManual) else { continue }
+            guard Self.followsTunnelState(config) else { continue }
             let states = Dictionary(grouping: snapshot.sas, by: \.name)
                 .reduce(into: [String: TunnelState]()) { $0[$1.key] = TunnelState($1.value, connection: $1.key) }
             var idle: [TunnelConfig] = []

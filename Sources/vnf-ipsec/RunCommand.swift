@@ -36,6 +36,8 @@ struct RunCommand: AsyncParsableCommand {
         var options = Gateway.Options()
         options.teardownVTI = teardownVTI
         options.statusFile = runtimeDirectory + "/" + StatusCommand.statusFileName
+        // The metrics and readiness endpoints read the gateway's SA list instead of asking charon.
+        options.keepsSecurityAssociations = loaded.config.metricsListen != nil
         let environment = configuration.environment
         for path in Self.configurationFiles(loaded.config, environment: environment) where FileAccess.isStream(atPath: path) {
             logger.warning("\(path) is a pipe or device, not a stored file: it was read once; a reload (SIGHUP) reuses what it held then, and it is not watched for changes")

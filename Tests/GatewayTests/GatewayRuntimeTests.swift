@@ -22,8 +22,11 @@ struct GatewayRuntimeTests {
         private var pendingExit: DaemonExit?
         var loadError: String?
         var states: [TunnelState] = []
+        private var listings = 0
 
         var calls: [Call] { lock.withLock { recorded } }
+        /// How many SA lists the runtime asked for.
+        var saListings: Int { lock.withLock { listings } }
 
         private func record(_ call: Call) { lock.withLock { recorded.append(call) } }
 
@@ -39,7 +42,8 @@ struct GatewayRuntimeTests {
         }
 
         func securityAssociations(refreshingEvery refresh: Duration) -> AsyncStream<SASnapshot> {
-            AsyncStream { continuation in
+            lock.withLock { listings += 1 }
+            return AsyncStream { continuation in
                 for state in states { continuation.yield(SASnapshot(sas: Self.sas(of: "vnf-ipsec", in: state), taken: .now)) }
                 continuation.finish()
             }
@@ -241,6 +245,24 @@ struct GatewayRuntimeTests {
         run.cancel()
         try await run.value  // returns: a cancelled gateway is a stopped one
         #expect(backend.calls.contains(.stop))
+    }
+
+    /// Listing every 2 s costs the daemon time per tunnel: a policy-based gateway without main-table
+    /// routes keeps the list only when asked to (the metrics endpoints read it).
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func theSAListIsKeptOnlyForAReader(kept: Bool) async throws {
+        let backend = FakeBackend()
+        backend.states = [.up]
+        var options = Gateway.Options()
+        options.keepsSecurityAssociations = kept
+        let gateway = gateway(backend, options: options)
+        let run = Task { try await gateway.run() }
+        await eventually { backend.calls.contains(.load) }
+        if kept { await eventually { gateway.securityAssociations != nil } }
+        run.cancel()
+        try await run.value
+        #expect(backend.saListings == (kept ? 1 : 0))
+        #expect((gateway.securityAssociations?.sas.map(\.name) ?? []) == (kept ? ["vnf-ipsec"] : []))
     }
 
     @Test(.timeLimit(.minutes(1)))

@@ -68,6 +68,11 @@ start_site() {
     site=$1; shift
     env_file="$SCENARIO_DIR/$site.env"
     mounts="${MOUNTS_siteA:-}"; [ "$site" = siteB ] && mounts="${MOUNTS_siteB:-}"
+    # Two runs of one site would share its network namespace but not its /run (nor the instance lock):
+    # a scenario must stop the earlier one first (stop_site waits for it).
+    if [ -s /tmp/$site.job ] && alive "$(cat /tmp/$site.job)"; then
+        fail "start_site $site: its earlier run (pid $(cat /tmp/$site.job)) is still running"
+    fi
     ip netns exec $site unshare -m sh -c "
         mount -t tmpfs tmpfs /run
         $mounts
@@ -87,17 +92,27 @@ init_site() {
 
 site_pid() { cat /tmp/$1.pid; }
 
-# stop_site SITE: SIGTERM, then waits (at most 10 s); sets STOP_STATUS and STOP_SECONDS.
+# stop_site SITE: SIGTERM, then waits (at most 10 s) until the site's run has exited; sets STOP_STATUS and
+# STOP_SECONDS. Call it from the shell that started the site: only that shell can read the exit status.
 stop_site() {
     pid=$(cat /tmp/$1.job)
     t0=$(date +%s.%N)
     kill -TERM "$pid"
     ( sleep 10; kill -KILL "$pid" 2>/dev/null ) & guard=$!
     wait "$pid"; STOP_STATUS=$?
+    # Not our child (started in a subshell): `wait` returned at once. The next start must not meet this
+    # run's charon still shutting down, so wait for the process to be gone; its status is unknown.
+    if [ "$STOP_STATUS" = 127 ]; then
+        while alive "$pid"; do sleep 0.05; done
+        echo "lab: stop_site $1: not started by this shell, its exit status is unknown" >&2
+    fi
     kill "$guard" 2>/dev/null
     STOP_SECONDS=$(echo "$(date +%s.%N) - $t0" | bc)
     rm -f /tmp/$1.pid
 }
+
+# alive PID: the process runs (a zombie, killed but not yet waited for, does not).
+alive() { alive_state=$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null) && [ "$alive_state" != Z ]; }
 
 # in_site SITE CMD...: a command inside the site's network and mount namespace (to reach its charon).
 in_site() { s=$1; shift; nsenter -t "$(site_pid $s)" -m -n "$@"; }
@@ -133,17 +148,7 @@ esp_counted() {
 # udp_encapsulated SITE: the site's SAs are ESP in UDP (NAT-T, or forced).
 udp_encapsulated() { ip -n "$1" xfrm state | grep -q "encap type espinudp"; }
 
-diagnostics() {
-    echo "==== diagnostics ===="
-    for s in siteA siteB; do
-        echo "---- $s: log (last 60 lines)"; tail -60 /tmp/$s.log 2>/dev/null
-        echo "---- $s: status"; [ -s /tmp/$s.pid ] && status_of $s 2>&1 | head -20
-        echo "---- $s: ip xfrm state"; ip -n $s -s xfrm state 2>&1 | head -40
-        echo "---- $s: ip xfrm policy"; ip -n $s xfrm policy 2>&1 | head -30
-        echo "---- $s: routes"; ip -n $s route show table all 2>&1 | grep -v "^local\|^broadcast\|^multicast" | head -30
-        echo "---- $s: links"; ip -n $s -d link show 2>&1 | head -30
-    done
-}
+diagnostics() { diagnose siteA siteB; }
 
 # finish: stops the sites, prints diagnostics on failure, exits with the verdict.
 finish() {
@@ -222,6 +227,8 @@ keyed_spis() {
 # a power cut would; the site's kernel state stays.
 kill_site() {
     for p in $(ip netns pids "$1"); do kill -KILL "$p" 2>/dev/null; done
+    # Reaped, so the site can be started again (a zombie of ours would still hold its pid).
+    wait "$(cat /tmp/$1.job)" 2>/dev/null
     rm -f "/tmp/$1.pid"
 }
 
@@ -229,7 +236,10 @@ kill_site() {
 diagnose() {
     echo "==== diagnostics ===="
     for s in "$@"; do
-        echo "---- $s: log (last 60 lines)"; tail -60 /tmp/$s.log 2>/dev/null
+        # charon's start-up lines (plugins, threads) say nothing about a failure: left out, so the lines
+        # that do fit in what CI keeps of a failed scenario.
+        echo "---- $s: log (last 60 lines, without charon's start-up)"
+        grep -v ' 00\[\(LIB\|PTS\|JOB\|CFG\)\] ' /tmp/$s.log 2>/dev/null | tail -60
         echo "---- $s: status"; [ -s /tmp/$s.pid ] && status_of $s 2>&1 | head -30
         echo "---- $s: ip xfrm state"; ip -n $s -s xfrm state 2>&1 | head -60
         echo "---- $s: ip xfrm policy"; ip -n $s xfrm policy 2>&1 | head -40

@@ -41,10 +41,17 @@ for mode in yes no; do
         echo "IPSEC_FORCEUDP=$mode" >> /tmp/$s-$mode.env
         cp /tmp/$s-$mode.env /tmp/$s.env
     done
-    (SCENARIO_DIR=/tmp; start_site siteB; start_site siteA)
+    # Started from this shell (not a subshell), so stop_site waits for each run to end: the next mode's
+    # gateways must not start beside this mode's, still shutting down.
+    SCENARIO_DIR=/tmp start_site siteB; SCENARIO_DIR=/tmp start_site siteA
     ping_across hostA 203.0.113.10
-    if ip -n siteA xfrm state | grep -q "encap type espinudp"; then encap=yes; else encap=no; fi
+    # Read from the SA that carried the ping: no SA at all must not pass as "not encapsulated".
+    if ! ip -n siteA xfrm state | grep -q "^src"; then encap=none
+    elif ip -n siteA xfrm state | grep -q "encap type espinudp"; then encap=yes; else encap=no; fi
     [ "$encap" = "$mode" ] && ok "IPSEC_FORCEUDP=$mode: UDP encapsulation $encap" || fail "IPSEC_FORCEUDP=$mode but encapsulation $encap"
-    stop_site siteA; stop_site siteB
+    for s in siteA siteB; do
+        stop_site $s
+        [ "$STOP_STATUS" = 0 ] && ok "IPSEC_FORCEUDP=$mode: $s stopped, exit 0" || fail "IPSEC_FORCEUDP=$mode: $s exit $STOP_STATUS"
+    done
 done
 finish
