@@ -34,6 +34,20 @@ import TestSupport
         #expect(read == text)
     }
 
+    /// An IPSEC_CACERT folder is read file by file: a FIFO in it (nothing writes into it) would hold the
+    /// load forever, so only its stored files are listed, links to them included.
+    @Test func aFoldersFilesAreItsStoredFilesOnly() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "ca".write(toFile: folder + "/ca.crt", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/linked.crt", withDestinationPath: folder + "/ca.crt")
+        try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: false)
+        try "hidden".write(toFile: folder + "/.hidden", atomically: true, encoding: .utf8)
+        #expect(mkfifo(folder + "/waiting.crt", 0o600) == 0)
+        #expect(FileAccess.system.folderFiles(folder) == [folder + "/ca.crt", folder + "/linked.crt"])
+        #expect(FileAccess.system.folderFiles(folder + "/ca.crt") == nil)
+    }
+
     @Test func aStreamLongerThanTheLimitIsRefusedAsTooLarge() {
         // A character device has no size to check first; the count read decides.
         #expect(throws: FileAccess.ReadError.tooLarge) { try FileAccess.system.read("/dev/zero") }

@@ -8,8 +8,8 @@ public struct FileAccess: Sendable {
     public var read: @Sendable (String) throws -> String
     /// The file's permission bits, or nil when they cannot be known.
     public var permissions: @Sendable (String) -> UInt16?
-    /// The paths of the files in a folder (links followed, hidden entries such as Kubernetes' `..data`
-    /// left out, sorted), or nil when the path is not a folder.
+    /// The paths of the stored files in a folder (links followed; hidden entries such as Kubernetes'
+    /// `..data`, folders and streams left out; sorted), or nil when the path is not a folder.
     public var folderFiles: @Sendable (String) -> [String]?
 
     public init(read: @escaping @Sendable (String) throws -> String, permissions: @escaping @Sendable (String) -> UInt16? = { _ in nil },
@@ -38,9 +38,11 @@ public struct FileAccess: Sendable {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue,
                   let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { return nil }
+            // Regular files only: a FIFO among them would hold the read of the folder until some process
+            // wrote into it, and a socket or device is no certificate.
             return names.filter { !$0.hasPrefix(".") }.sorted().map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }.filter { file in
-                var isFolder: ObjCBool = false
-                return FileManager.default.fileExists(atPath: file, isDirectory: &isFolder) && !isFolder.boolValue
+                var status = stat()
+                return stat(file, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
             }
         })
 
