@@ -12,9 +12,10 @@ runtime=$(grep -Ev '^\s*(#|$)' "$here/Docker/runtime-packages.txt" | awk '{print
 # play's pause image), debootstrap (the base image) and python3-venv (Kubernetes' schemas): the image tests;
 # prometheus (the server and promtool) and curl: the metrics tests, as real consumers; bird2: the BGP lab
 # scenario and the BGP sidecar's configuration check; libstdc++-12-dev (the Swift toolchain's own need too):
-# its archive is linked into the shipped binary (scripts/build-static.sh).
+# its archive is linked into the shipped binary (scripts/build-static.sh); valgrind: scripts/hot-functions.sh,
+# which lists the functions `run` executes for the shipped binary's layout.
 build_and_lab="libmnl-dev libstdc++-12-dev user-mode-linux kmod iproute2 iptables iperf3 procps iputils-ping strace psmisc bc python3 time openssl
-  podman runc catatonit debootstrap python3-venv prometheus curl bird2"
+  podman runc catatonit debootstrap python3-venv prometheus curl bird2 valgrind"
 
 missing=()
 for spec in $runtime $build_and_lab; do

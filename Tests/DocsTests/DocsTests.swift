@@ -78,6 +78,12 @@ import Yams
         for file in ["Docker/Dockerfile", "scripts/image.sh", "Benchmarks/run.sh"] {
             #expect(try Self.read(file).contains("scripts/build-static.sh"), "\(file) does not build the shipped binary with scripts/build-static.sh")
         }
+        // The image's own build (never run where no registry is reachable) must have what the script reads.
+        let copiedScripts = instructions.filter { $0.hasPrefix("COPY scripts/") }.joined(separator: " ")
+        for file in ["scripts/build-static.sh", "scripts/hot-functions.order"] {
+            #expect(copiedScripts.contains(file), "the Dockerfile's build stage does not copy \(file)")
+            #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(file).path), "\(file) missing")
+        }
         #expect(dockerfile.contains("COPY Docker/runtime-packages.txt"), "the runtime installs the pinned package file")
         #expect(!dockerfile.contains("iproute2"), "no iproute2 at run time")
         let commands = try Self.subcommands()
