@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# On-demand lab benchmarks (root; user-mode Linux from scripts/setup.sh): tunnel-up time, throughput and failover,
-# each against its baseline in the same guest (failover: against the detection budget its settings allow),
+# On-demand lab benchmarks (root; user-mode Linux from scripts/setup.sh): tunnel-up time, throughput, failover and
+# a route-based gateway's memory, each against its baseline in the same guest (failover: against the detection
+# budget its settings allow),
 # plus this host's user-space cipher speeds for context.
 #   bash Benchmarks/lab.sh      (BENCH_ROUNDS, BENCH_SECONDS, BENCH_PROPOSALS=a,b,c and BENCH_VTI_MTU tune them)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 swift build -c release --product vnf-ipsec 2>&1 | tail -1
-for bench in tunnel-up throughput failover; do
+# The memory benchmark compares the shipped build with the same code in the default layout (linking is all
+# that differs); the shipped one is linked last, so .build-static holds what ships.
+mkdir -p .build-static/lab-memory
+cp "$(UNORDERED=1 bash scripts/build-static.sh)" .build-static/lab-memory/unordered
+cp "$(bash scripts/build-static.sh)" .build-static/lab-memory/ordered
+for bench in tunnel-up throughput failover memory; do
     LAB_BUILD=release LAB_TIMEOUT=900 LAB_GUEST_TIMEOUT=960 bash Tests/Lab/run.sh "Benchmarks/lab/$bench" | grep -E "^(PASS|FAIL)"
     grep -vE "^(ok:|scenario passed)" "Tests/Lab/results/$bench/output.log"
 done

@@ -25,6 +25,8 @@ cd "$here"
 order="$here/scripts/hot-functions.order"
 ordering=(-Xlinker --symbol-ordering-file="$order" -Xlinker --no-warn-symbol-ordering)
 [ -f "$order" ] || { echo "build-static: no $order (scripts/hot-functions.sh makes it): default layout" >&2; ordering=(); }
+# UNORDERED=1: the default layout, for a benchmark's baseline (Benchmarks/lab.sh), never for the image.
+[ "${UNORDERED:-0}" = 1 ] && ordering=()
 flags=(-Xswiftc -Osize -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections)
 # SwiftPM does not rebuild what it built with other compiler flags: an earlier build's objects go first.
 if [ "$(cat "$scratch/compiler-flags" 2>/dev/null)" != "${flags[*]}" ]; then
@@ -38,7 +40,7 @@ swift build -c release --product vnf-ipsec --static-swift-stdlib --scratch-path 
 binary="$scratch/release/vnf-ipsec"
 # A list older than the code names functions that no longer exist (renamed, changed signatures): still
 # correct, less compact. Said when more than a tenth of it is gone.
-if [ -f "$order" ] && command -v nm >/dev/null; then
+if [ ${#ordering[@]} -gt 0 ] && command -v nm >/dev/null; then
   listed=$(wc -l < "$order")
   present=$(nm --defined-only "$binary" | awk '{print $NF}' | sort -u | comm -12 - <(sort -u "$order") | wc -l)
   if [ $((present * 10)) -lt $((listed * 9)) ]; then

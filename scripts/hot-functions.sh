@@ -10,8 +10,10 @@
 # How: the static build (as shipped) runs under valgrind's callgrind, which sees every function executed,
 # while it does what a gateway does: a peer gateway in a second network namespace, the IKE_SA up, /metrics,
 # /readyz and /healthz scraped, a reload (SIGHUP), a graceful stop (SIGTERM); once configured from the
-# environment (upstream's variables) and once from a file. The host kernel needs no ESP for that: the
-# CHILD_SA fails to install, the rest of the work is the same. charon runs natively (a child, not traced).
+# environment (upstream's variables) and once from a file; the host kernel needs no ESP for that (the
+# CHILD_SA fails to install, the rest of the work is the same). Then a route-based gateway (VTI, kernel ESP,
+# traffic, JSON logs), which only the user-mode-Linux lab can run: scripts/hot-functions-lab, traced in a
+# guest. charon runs natively (a child, not traced).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${HOT_FUNCTIONS_OUT:-$here/scripts/hot-functions.order}
@@ -77,11 +79,25 @@ collect() {
 collect environment "$(site 192.0.2.1 192.0.2.2 198.51.100.0/24 203.0.113.0/24 wanA)" ""
 collect file "" "--config $work/gateway.yaml"
 
-# The functions of the binary itself (not libc's, not the vDSO's), each once, in the order callgrind first
-# names them; recursion marks ('2) and unnamed addresses dropped.
-python3 - "$work/vnf-ipsec" "$out" "$work/environment.callgrind" "$work/file.callgrind" <<'EOF'
-import re, sys
-binary, out, traces = sys.argv[1], sys.argv[2], sys.argv[3:]
+# The route-based gateway in the lab. The guest sees the checkout, not this host's /tmp: what it runs goes
+# into the build folder, the wrapper naming it from the guest's side ($LAB_ROOT).
+hot="$here/.build-static/hot-functions"
+rm -rf "$hot"; mkdir -p "$hot"
+cp "$work/vnf-ipsec" "$work/spawn-shim.so" "$hot/"
+printf '%s\n' '#!/bin/sh' \
+    'exec env LD_PRELOAD="$LAB_ROOT/.build-static/hot-functions/spawn-shim.so" valgrind --tool=callgrind --demangle=no --callgrind-out-file=/tmp/results/route-based.callgrind "$LAB_ROOT/.build-static/hot-functions/vnf-ipsec" "$@"' \
+    > "$hot/traced"
+chmod +x "$hot/traced"
+LAB_JOBS=1 LAB_TIMEOUT=900 LAB_GUEST_TIMEOUT=1000 bash "$here/Tests/Lab/run.sh" "$here/scripts/hot-functions-lab" >&2 ||
+    { echo "hot-functions: the lab's traced route-based gateway failed (Tests/Lab/results/hot-functions-lab)" >&2; exit 1; }
+cp "$here/Tests/Lab/results/hot-functions-lab/route-based.callgrind" "$work/"
+
+# The functions of the binary itself (not libc's, not the vDSO's), each once, sorted (every one is run, so
+# their order among themselves hardly matters, and a sorted list changes by what changed); recursion marks
+# ('2) and unnamed addresses dropped.
+python3 - "$out" "$work/environment.callgrind" "$work/file.callgrind" "$work/route-based.callgrind" <<'EOF'
+import os, re, sys
+out, traces = sys.argv[1], sys.argv[2:]
 names, seen = [], set()
 for trace in traces:
     objects, functions, current = {}, {}, None
@@ -95,12 +111,12 @@ for trace in traces:
             table[key] = name
         if kind == "ob":
             current = objects[key]
-        elif kind == "fn" and current == binary:
+        elif kind == "fn" and os.path.basename(current or "") == "vnf-ipsec":  # its path differs in the guest
             function = re.sub(r"'\d+$", "", functions[key])
             if not function.startswith("0x") and function not in seen:
                 seen.add(function)
                 names.append(function)
 with open(out, "w") as file:
-    file.write("".join(name + "\n" for name in names))
+    file.write("".join(name + "\n" for name in sorted(names)))
 print(f"hot-functions: {len(names)} functions to {out}")
 EOF
