@@ -61,7 +61,7 @@ collect() {
         valgrind --tool=callgrind --demangle=no --callgrind-out-file=$work/$name.callgrind $work/vnf-ipsec run $arguments" > "$work/$name.log" 2>&1 &
     sleep 1
     local pid; pid=$(cat "$work/gateway.pid")
-    # Under valgrind everything is some 50 times slower: wait for the IKE_SA, then for an answering /readyz.
+    # Under valgrind everything is some 50 times slower: wait (bounded) for the IKE_SA, then scrape.
     for _ in $(seq 120); do
         nsenter -t "$pid" -m -n swanctl --list-sas --raw 2>/dev/null | grep -q 'state=ESTABLISHED' && break; sleep 1
     done
