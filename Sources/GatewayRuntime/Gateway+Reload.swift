@@ -45,7 +45,7 @@ extension Gateway {
     /// Asks for a reload when the files hold something else than what was loaded.
     private func compareWithLoaded(_ files: [String]) {
         let loaded = state.withLock { $0.fingerprint }
-        // Empty until the first configuration is loaded: nothing to compare with yet.
+        // Empty only without a way to reload: nothing to compare with.
         if !loaded.isEmpty, Self.fingerprint(of: files) != loaded.filter({ files.contains($0.key) }) {
             reload(because: "a configuration file changed")
         }

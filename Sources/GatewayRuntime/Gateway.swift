@@ -117,6 +117,10 @@ public final class Gateway: Service, Sendable {
         // over a live daemon's socket).
         let lock = try InstanceLock(path: backend.instanceLockPath)
         defer { withExtendedLifetime(lock) {} }
+        // What the files hold now, as close to their reading as run() gets: a file changed while charon
+        // starts and loads (seconds) then differs from it, and is reloaded once the first load is done.
+        // Taken after the load, such a change was recorded as if loaded, and never applied.
+        recordFingerprint(of: config)
         if !config.isManual { removeSAsLeftByAnEarlierDaemon() }
         // Before charon starts: until it has loaded its policies, the guards are all that keeps the LAN's
         // traffic from leaving in cleartext.
@@ -137,7 +141,6 @@ public final class Gateway: Service, Sendable {
                     return Task.isCancelled ? .finished : .refused("\(error)")
                 }
                 state.withLock { $0.generation += 1 }
-                recordFingerprint(of: config)
                 writeStatusFile()
                 // Reloads are served only once the first configuration is in place, one at a time.
                 await serveReloads()

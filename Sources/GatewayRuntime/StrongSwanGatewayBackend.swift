@@ -28,6 +28,9 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
     /// The private key each certificate tunnel's charon holds (`load-key`'s identifier), by tunnel name:
     /// a rotated key replaces the old one, which is then unloaded once no tunnel uses it.
     private let loadedKeys = Locked<[String: String]>([:])
+    /// The CA certificates (PEM blocks) loaded so far: one no tunnel names any more is still trusted by
+    /// charon until the credentials are cleared.
+    private let loadedAuthorities = Locked<Set<String>>([])
 
     /// - Parameter output: receives every line charon prints; by default they go to stdout as `charon: …`.
     public init(options: Options = Options(), logger: Logger,
@@ -143,6 +146,7 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
             keyIDs[key.text] = id
             for certificate in certificates.authorityCertificates where sent.insert(certificate).inserted {
                 try client.loadCertificate(certificate, kind: .authority)
+                loadedAuthorities.withLock { _ = $0.insert(certificate) }
             }
             for certificate in certificates.certificateChain where sent.insert(certificate).inserted {
                 try client.loadCertificate(certificate, kind: .endEntity)
@@ -209,6 +213,7 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
             try client.unloadConnection(named: tunnel.name)
             if tunnel.psk != nil { try? client.unloadSharedKey(id: StrongSwanBackend.sharedKeyID(tunnel)) }
         }
+        try clearCredentialsIfACAWasRemoved(config, client: client)
         let keysBefore = Set(loadedKeys.withLock { $0.values })
         // Changed: only what the change needs (see ConfigurationChange).
         try loadKeys(change.changed.filter(\.loadKey).map(\.new), client: client)
@@ -224,6 +229,22 @@ public final class StrongSwanGatewayBackend: GatewayBackend {
         try load(change.added, client: client)
         unloadUnusedKeys(removed: change.removed, client: client, previous: keysBefore)
         try await start(renegotiated + change.added, client: client)
+    }
+
+    /// A CA no tunnel names any more must stop being trusted now, not at the next restart. VICI cannot
+    /// unload one certificate, so every credential loaded over VICI goes (`clear-creds`) and those of
+    /// the configuration are loaded again at once: PSKs, keys, certificates, CAs, CRLs. Established SAs
+    /// stay; a handshake that needs a credential in the few milliseconds between fails and is retried.
+    private func clearCredentialsIfACAWasRemoved(_ config: GatewayConfig, client: VICIClient) throws {
+        let wanted = Set(config.tunnels.flatMap { $0.certificates?.authorityCertificates ?? [] })
+        let removed = loadedAuthorities.withLock { $0.subtracting(wanted) }
+        guard !removed.isEmpty else { return }
+        logger.notice("\(removed.count == 1 ? "a CA was" : "\(removed.count) CAs were") taken out of the configuration: charon's credentials are cleared and loaded again, so it no longer trusts \(removed.count == 1 ? "it" : "them") (established SAs stay)")
+        try client.clearCredentials()
+        loadedKeys.withLock { $0 = [:] }
+        loadedAuthorities.withLock { $0 = [] }
+        try loadKeys(config.tunnels, client: client)
+        try loadCertificates(config.tunnels, client: client)
     }
 
     /// The swanctl.conf operators read (`swanctl --list-conns --file`) made what charon now has: rendered

@@ -38,6 +38,13 @@ extension VICIClient {
         try Self.check("unload-key", try connection.request("unload-key", message))
     }
 
+    /// Removes every certificate, private key and shared key loaded over VICI, and empties charon's
+    /// credential cache (`clear-creds`). VICI has no command to unload one certificate: this is how a CA
+    /// stops being trusted without a restart. Established SAs are not touched.
+    public func clearCredentials() throws(VICIError) {
+        try Self.check("clear-creds", try connection.request("clear-creds", VICIMessage()))
+    }
+
     /// A certificate charon holds (`list-certs`): its flag and DER bytes.
     public struct LoadedCertificate: Sendable, Hashable {
         /// `NONE`, `CA`, `AA` or `OCSP`.

@@ -115,6 +115,52 @@ struct CertificatesOnHostTests {
         #expect(ike.remoteID == "O=vnf-ipsec test, CN=site-a, branch 1", "B saw A's subject: \(ike.remoteID ?? "")")
     }
 
+    /// A CA taken out of IPSEC_CACERT stops being trusted at the reload, not at the next restart: B trusts
+    /// two CAs, A's certificate is from the second; once B's CA file holds only the first, B's charon no
+    /// longer holds the second, keeps its own key, keeps the established IKE_SA, and refuses A's next
+    /// handshake.
+    @Test func aCATakenOutOfCACERTIsNoLongerTrustedAfterTheReload() throws {
+        let ca = try TestCertificateAuthority(), other = try TestCertificateAuthority(name: "another CA")
+        defer { ca.remove(); other.remove() }
+        let filesB = try ca.issue("site-b", commonName: "site-b"), filesA = try other.issue("site-a", commonName: "site-a")
+        let both = try String(contentsOfFile: ca.certificatePath, encoding: .utf8) + String(contentsOfFile: other.certificatePath, encoding: .utf8)
+        let trustedByB = ca.folder + "/trusted-by-b.crt", trustedByA = other.folder + "/trusted-by-a.crt"
+        try both.write(toFile: trustedByB, atomically: true, encoding: .utf8)
+        try both.write(toFile: trustedByA, atomically: true, encoding: .utf8)
+        let a = try NetworkNamespace("cxa"), b = try NetworkNamespace("cxb")
+        defer { a.delete(); b.delete() }
+        try NetworkNamespace.link(a, "wanA", "192.0.2.1/24", b, "wanB", "192.0.2.2/24")
+        var environmentB = Self.environment(ca: ca, files: filesB, local: "192.0.2.2", remote: "192.0.2.1", localNet: "203.0.113.0/24",
+                                            remoteNet: "198.51.100.0/24", wan: "wanB")
+        environmentB["IPSEC_CACERT"] = trustedByB
+        var environmentA = Self.environment(ca: other, files: filesA, local: "192.0.2.1", remote: "192.0.2.2", localNet: "198.51.100.0/24",
+                                            remoteNet: "203.0.113.0/24", wan: "wanA")
+        environmentA["IPSEC_CACERT"] = trustedByA
+        let siteB = try GatewaySite(in: b, environment: environmentB)
+        var siteA = try GatewaySite(in: a, environment: environmentA)
+        defer { _ = siteA.terminate(); _ = siteB.terminate() }
+        let ikeUp = try GatewaySite.wait(seconds: 20) { try siteB.vnfIPsec(["status"]).status == 1 }
+        #expect(ikeUp, "\(siteB.log.suffix(3000))")
+        let ike = try #require(try Self.report(siteB)?.tunnels.first?.securityAssociations.first)
+        let otherCA = "O=vnf-ipsec test, CN=another CA"
+        #expect(try Self.report(siteB)?.certificates.contains { $0.subject == otherCA } == true)
+
+        try String(contentsOfFile: ca.certificatePath, encoding: .utf8).write(toFile: trustedByB, atomically: true, encoding: .utf8)
+        let reloaded = GatewaySite.wait(seconds: 15) { siteB.log.contains("reloaded (a configuration file changed)") }
+        #expect(reloaded && siteB.log.contains("a CA was taken out of the configuration"), "\(siteB.log.split(separator: "\n").filter { !$0.hasPrefix("charon") }.joined(separator: "\n"))")
+        let after = try #require(try Self.report(siteB))
+        #expect(!after.certificates.contains { $0.subject == otherCA }, "B's charon still holds the removed CA: \(after.certificates)")
+        #expect(after.certificates.filter(\.hasPrivateKey).map(\.subject) == ["O=vnf-ipsec test, CN=site-b"], "B's own key: \(after.certificates)")
+        #expect(after.tunnels.first?.securityAssociations.first?.uniqueID == ike.uniqueID, "the established IKE_SA stays")
+
+        // A's next handshake (A restarted) is refused: B has no issuer for A's certificate any more.
+        _ = siteA.terminate()
+        siteA = try GatewaySite(in: a, environment: environmentA)
+        let refused = GatewaySite.wait(seconds: 20) { siteB.log.contains("no issuer certificate found") }
+        #expect(refused, "B accepted a certificate of the removed CA: \(siteB.log.suffix(3000))")
+        #expect(try siteA.vnfIPsec(["status"]).status != 0, "A's tunnel is not up")
+    }
+
     /// The certificate's serial as status writes it (colon-separated hex).
     static func serial(_ path: String) throws -> String? {
         let out = try Shell.run(["openssl", "x509", "-in", path, "-noout", "-serial"]).stdout

@@ -21,6 +21,8 @@ struct GatewayRuntimeTests {
         private var exitContinuation: CheckedContinuation<DaemonExit, Never>?
         private var pendingExit: DaemonExit?
         var loadError: String?
+        /// Runs while the daemon loads the first configuration (the seconds charon takes in production).
+        var duringLoad: (@Sendable () throws -> Void)?
         var states: [TunnelState] = []
         private var listings = 0
 
@@ -34,6 +36,7 @@ struct GatewayRuntimeTests {
 
         func load(_ config: GatewayConfig) async throws {
             record(.load)
+            try duringLoad?()
             if let loadError { throw GatewayError.notStarted(loadError) }
         }
 
@@ -149,6 +152,24 @@ struct GatewayRuntimeTests {
         gateway.reload(because: "SIGHUP")
         await eventually { status(folder)?.tunnels.count == 3 }
         #expect(backend.calls.last == .apply(added: ["three"], changed: [], removed: []), "\(backend.calls)")
+        run.cancel()
+        try await run.value
+    }
+
+    /// A file changed while charon starts and loads the first configuration is applied once that is done.
+    /// The files' state used to be remembered after the load, as if the change had been loaded with it.
+    @Test(.timeLimit(.minutes(1)))
+    func aFileChangedWhileTheFirstConfigurationLoadsIsReloaded() async throws {
+        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let backend = FakeBackend()
+        let gateway = try reloadingGateway(backend, folder: folder)
+        backend.duringLoad = { try Self.twoTunnels("10.22.0.0/16").write(toFile: folder + "/gateway.yaml", atomically: true, encoding: .utf8) }
+        let run = Task { try await gateway.run() }
+        await eventually { backend.calls.contains { if case .apply = $0 { true } else { false } } }
+        #expect(backend.calls.last == .apply(added: [], changed: ["two"], removed: []), "\(backend.calls)")
+        #expect(gateway.config.tunnels.last?.remoteNets.map(\.description) == ["10.22.0.0/16"])
         run.cancel()
         try await run.value
     }
