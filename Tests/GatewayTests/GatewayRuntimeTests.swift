@@ -111,6 +111,13 @@ struct GatewayRuntimeTests {
         Gateway(config: Self.config, backend: backend, options: options, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
+    /// A folder of the test's own (0700) for the configuration file it rewrites; the caller removes it.
+    static func temporaryFolder() throws -> String {
+        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return folder
+    }
+
     /// Two policy-based tunnels in a file the test rewrites; the gateway reloads from it.
     static func twoTunnels(_ second: String = "10.2.0.0/16", third: Bool = false) -> String {
         var yaml = """
@@ -139,8 +146,7 @@ struct GatewayRuntimeTests {
 
     @Test(.timeLimit(.minutes(1)))
     func withReloadOnChangeOffOnlySIGHUPReloads() async throws {
-        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let backend = FakeBackend()
         let gateway = try reloadingGateway(backend, folder: folder, firstLines: "reload_on_change: no\n")
@@ -160,8 +166,7 @@ struct GatewayRuntimeTests {
     /// The files' state used to be remembered after the load, as if the change had been loaded with it.
     @Test(.timeLimit(.minutes(1)))
     func aFileChangedWhileTheFirstConfigurationLoadsIsReloaded() async throws {
-        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let backend = FakeBackend()
         let gateway = try reloadingGateway(backend, folder: folder)
@@ -180,8 +185,7 @@ struct GatewayRuntimeTests {
 
     @Test(.timeLimit(.minutes(1)))
     func aReloadAppliesOnlyTheDifferenceAndARefusedFileChangesNothing() async throws {
-        let folder = NSTemporaryDirectory() + "reload-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let folder = try Self.temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let backend = FakeBackend()
         let gateway = try reloadingGateway(backend, folder: folder)
